@@ -1,0 +1,77 @@
+"""NHS identity for charts: colour palette and a plotnine theme.
+
+Colours are from the NHS identity guidelines (england.nhs.uk/nhsidentity) and, for SPC point
+types, the NHS England Making Data Count colours as used by NHSRplotthedots
+(``ptd_spc_colours()``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from plotnine import element_blank, element_line, element_rect, element_text, theme, theme_minimal
+
+NHS_BLUE: Final = "#005EB8"
+NHS_DARK_BLUE: Final = "#003087"
+NHS_BRIGHT_BLUE: Final = "#0072CE"
+NHS_LIGHT_BLUE: Final = "#41B6E6"
+NHS_AQUA_BLUE: Final = "#00A9CE"
+NHS_BLACK: Final = "#231F20"
+NHS_DARK_GREY: Final = "#425563"
+NHS_MID_GREY: Final = "#768692"
+NHS_PALE_GREY: Final = "#E8EDEE"
+NHS_WARM_YELLOW: Final = "#FFB81C"
+NHS_ORANGE: Final = "#ED8B00"
+NHS_PINK: Final = "#AE2573"
+NHS_PURPLE: Final = "#330072"
+NHS_DARK_RED: Final = "#8A1538"
+NHS_GREEN: Final = "#009639"
+
+#: Categorical palette, ordered for contrast between neighbours.
+NHS_PALETTE: Final = (
+    NHS_BLUE,
+    NHS_WARM_YELLOW,
+    NHS_DARK_GREY,
+    NHS_AQUA_BLUE,
+    NHS_PINK,
+    NHS_GREEN,
+    NHS_DARK_BLUE,
+    NHS_ORANGE,
+)
+
+#: Making Data Count colours by SPC ``point_type`` (NHSRplotthedots ``ptd_spc_colours()``).
+MDC_COLOURS: Final = {
+    "common_cause": "#7B7D7D",
+    "special_cause_improvement": "#289DE0",
+    "special_cause_concern": "#FAB428",
+    "special_cause_neutral_high": "#361475",
+    "special_cause_neutral_low": "#361475",
+}
+MDC_LIMIT_COLOUR: Final = "#231F20"
+MDC_TARGET_COLOUR: Final = "#DE1B1B"
+
+
+def theme_nhs(base_size: float = 11) -> theme:
+    """A clean plotnine theme in NHS identity: light grid, dark-grey text, no panel border.
+
+    Examples
+    --------
+    >>> from plotnine import ggplot, aes, geom_point
+    >>> import pandas as pd
+    >>> chart = ggplot(pd.DataFrame({"x": [1, 2], "y": [3, 4]}), aes("x", "y")) + geom_point()
+    >>> chart = chart + theme_nhs()
+    """
+    return theme_minimal(base_size=base_size) + theme(
+        text=element_text(color=NHS_DARK_GREY, family="DejaVu Sans"),
+        plot_title=element_text(color=NHS_BLACK, weight="bold", size=base_size * 1.2, ha="left"),
+        plot_subtitle=element_text(color=NHS_DARK_GREY, ha="left"),
+        plot_caption=element_text(color=NHS_MID_GREY, size=base_size * 0.8, ha="left"),
+        axis_title=element_text(color=NHS_DARK_GREY),
+        panel_grid_major=element_line(color=NHS_PALE_GREY, size=0.5),
+        panel_grid_minor=element_blank(),
+        plot_background=element_rect(fill="white", color="white"),
+        legend_position="bottom",
+        legend_title=element_blank(),
+        figure_size=(8, 4.5),
+        dpi=100,
+    )
