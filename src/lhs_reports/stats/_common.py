@@ -104,7 +104,8 @@ def align(*items: tuple[Any, str]) -> list[Numeric]:
     coerced = [as_numeric(x, name) for x, name in items]
     lengths = {len(c.values) for c in coerced if not c.scalar}
     if len(lengths) > 1:
-        names = ", ".join(f"{name} ({len(c.values)})" for c, (_, name) in zip(coerced, items))
+        names = ", ".join(f"{name} ({len(c.values)})"
+                          for c, (_, name) in zip(coerced, items, strict=True))
         raise DataError(
             f"inputs have different lengths: {names}",
             field=items[0][1],

@@ -152,3 +152,36 @@ def byar_interval(count: Any, *, confidence: float = 0.95) -> tuple[Any, Any]:
         upper = (ov + 1) * (1 - 1 / (9 * (ov + 1)) + z / (3 * np.sqrt(ov + 1))) ** 3
     lower = np.where(lower < 0, np.nan, lower)
     return o.wrap(lower, "lower_ci"), o.wrap(upper, "upper_ci")
+
+
+def crude_rate(count: Any, population: Any, *, confidence: float = 0.95,
+               multiplier: float = 100_000) -> Any:
+    """Crude rate per ``multiplier`` with PHE's confidence interval: exact below 10 events,
+    Byar from 10.
+
+    Returns a DataFrame with ``value``, ``lower_ci``, ``upper_ci``, ``confidence``, ``method``.
+
+    Examples
+    --------
+    >>> row = crude_rate(20, 100, multiplier=100).iloc[0]
+    >>> float(row["value"]), row["method"]
+    (20.0, 'Byar')
+    """
+    import pandas as pd
+
+    o, n = align((count, "count"), (population, "population"))
+    require(o, o.values >= 0, "count", "must not be negative", "counts are 0 or more")
+    require(n, n.values > 0, "population", "must be greater than 0",
+            "remove rows with no population")
+    exact_lo, exact_hi = exact_poisson_interval(o.values, confidence=confidence)
+    byar_lo, byar_hi = byar_interval(o.values, confidence=confidence)
+    small = o.values < 10
+    lower = np.where(small, exact_lo, byar_lo) / n.values * multiplier
+    upper = np.where(small, exact_hi, byar_hi) / n.values * multiplier
+    method = np.where(np.isnan(o.values), None, np.where(small, "Exact", "Byar"))
+    frame = pd.DataFrame(
+        {"value": o.values / n.values * multiplier, "lower_ci": lower, "upper_ci": upper,
+         "confidence": check_confidence(confidence), "method": method},
+        index=o.index,
+    )
+    return frame

@@ -1,0 +1,223 @@
+"""``lhs-reports build``: plan, skip what is up to date, execute, collect, render, audit.
+
+The steps of DESIGN.md's data flow, in order; every file written is written atomically, and the
+cache manifest is saved after each job, so a crash part-way loses nothing already done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+import lhs_reports
+from lhs_reports.build.cache import MANIFEST, Manifest, cache_key
+from lhs_reports.build.outcome import ExecutionSettings, JobResult
+from lhs_reports.build.plan import Job, Project, plan_jobs
+from lhs_reports.build.progress import Progress
+from lhs_reports.data.io import write_table_atomic
+from lhs_reports.site.provenance import git_version
+
+if TYPE_CHECKING:
+    from lhs_reports.build.executors import ExecutorName
+
+#: Packages whose versions every run manifest records.
+RECORDED_PACKAGES = ("lhs-reports", "pandas", "numpy", "scipy", "statsmodels", "plotnine",
+                     "matplotlib", "papermill", "nbclient", "ipykernel", "pandera")
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    job: Job
+    key: str
+    data_fingerprint: str
+    run: bool
+    reason: str
+
+
+@dataclass
+class BuildReport:
+    planned: list[PlannedJob]
+    results: list[JobResult]
+    site: Path | None = None
+    manifest_path: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return [r for r in self.results if not r.ok]
+
+
+def ensure_data(project: Project) -> None:
+    """Generate the demo data when the catalogue uses it (a no-op when already current)."""
+    if project.uses_demo_data:
+        from lhs_reports.data.synthetic import ensure_demo_data
+
+        demo = project.catalogue.data.demo
+        ensure_demo_data(project.data_dir, demo.n_trusts, seed=demo.seed)
+
+
+def plan_build(project: Project, *, families: list[str] | None = None,
+               only: list[str] | None = None, force: bool = False) -> list[PlannedJob]:
+    """Every job with its cache key and whether it will run, and why."""
+    ensure_data(project)
+    manifest = Manifest(project.outputs / MANIFEST)
+    selected = {j.key for j in plan_jobs(project, families=families, only=only)}
+    planned = []
+    for job in plan_jobs(project):
+        key, fingerprint = cache_key(job.notebook, job.parameters, project.data_dir,
+                                     job.family.inputs)
+        if job.key not in selected:
+            run, reason = False, "not selected"
+        elif force:
+            run, reason = True, "forced"
+        else:
+            reason = manifest.why_stale(job.key, key, job.output)
+            run = reason != "up to date"
+        planned.append(PlannedJob(job, key, fingerprint, run, reason))
+    return planned
+
+
+def _versions() -> dict[str, str]:
+    found = {}
+    for name in RECORDED_PACKAGES:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def _write_json_atomic(data: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle, indent=1, default=str)
+    os.replace(tmp, path)
+
+
+def _not_run(item: PlannedJob, manifest: Manifest) -> JobResult:
+    """A job that did not run this time keeps its last outcome (a failure stays visible)."""
+    entry = manifest.entries.get(item.job.key) or {}
+    if entry.get("status") in {"failed", "timeout"}:
+        return JobResult(item.job.key, entry["status"], 0.0, entry.get("error"),
+                         reason=item.reason)
+    return JobResult(item.job.key, "skipped", 0.0, reason=item.reason)
+
+
+def _job_provenance(entry: dict[str, Any]) -> dict[str, str]:
+    return {"data fingerprint": str(entry.get("data_fingerprint", ""))[:12],
+            "report executed": str(entry.get("finished", ""))}
+
+
+def results_table(planned: Sequence[PlannedJob], manifest: Manifest) -> pd.DataFrame:
+    """Every job's recorded headline results, as one tidy table."""
+    rows = []
+    for item in planned:
+        entry = manifest.entries.get(item.job.key) or {}
+        if entry.get("status") != "ok":
+            continue
+        for record in entry.get("records", []):
+            value = record.get("value")
+            rows.append({
+                "family": item.job.family.id,
+                "id": item.job.param_id,
+                "name": record.get("name"),
+                "value": None if value is None else str(value),
+                "numeric_value": value if isinstance(value, (int, float))
+                and not isinstance(value, bool) else None,
+                "unit": record.get("unit", ""),
+                "label": record.get("label", ""),
+                "built": entry.get("finished"),
+            })
+    columns = ["family", "id", "name", "value", "numeric_value", "unit", "label", "built"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.astype({"numeric_value": "float64"})
+
+
+def run_build(project: Project, *, executor: ExecutorName = "local", jobs: int | None = None,
+              families: list[str] | None = None, only: list[str] | None = None,
+              force: bool = False, settings: ExecutionSettings | None = None,
+              scheduler: str | None = None, renderer: str = "auto",
+              progress_plain: bool | None = None) -> BuildReport:
+    """Run a whole build and return what happened (the caller decides the exit status)."""
+    from lhs_reports.site import render_site
+
+    started = dt.datetime.now(dt.UTC)
+    planned = plan_build(project, families=families, only=only, force=force)
+    to_run = [p for p in planned if p.run]
+    manifest = Manifest(project.outputs / MANIFEST)
+    progress = Progress(len(to_run), skipped=len(planned) - len(to_run), plain=progress_plain)
+    keys = {p.job.key: p for p in planned}
+
+    def on_result(job: Job, result: JobResult) -> None:
+        item = keys[job.key]
+        manifest.update(job.key, {
+            "key": item.key if result.status == "ok" else None,
+            "status": result.status,
+            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "duration": round(result.duration, 3),
+            "error": result.error,
+            "records": result.records,
+            "data_fingerprint": item.data_fingerprint,
+            "attempts": result.attempts,
+        })
+        progress.update(result)
+
+    ran: list[JobResult] = []
+    try:
+        if to_run:
+            # Imported here: a build with nothing to run needs no kernel machinery.
+            from lhs_reports.build.executors import make_executor
+
+            runner = make_executor(executor, project.root, jobs=jobs, settings=settings,
+                                   scheduler=scheduler)
+            ran = runner.run([p.job for p in to_run], on_result)
+    finally:
+        progress.close()
+    ran_by_key = {r.key: r for r in ran}
+    results = [ran_by_key.get(p.job.key) or _not_run(p, manifest) for p in planned]
+    finished_execution = dt.datetime.now(dt.UTC)
+    write_table_atomic(results_table(planned, manifest), project.outputs / "results.parquet")
+    run_manifest = {
+        "started": started.isoformat(timespec="seconds"),
+        "finished_execution": finished_execution.isoformat(timespec="seconds"),
+        "lhs_reports": lhs_reports.__version__,
+        "git": git_version(project.root),
+        "python": platform.python_version(),
+        "packages": _versions(),
+        "executor": executor,
+        "jobs": [
+            {
+                "job": p.job.key,
+                "status": (ran_by_key[p.job.key].status if p.job.key in ran_by_key
+                           else "skipped"),
+                "reason": p.reason,
+                "duration": round(ran_by_key[p.job.key].duration, 3)
+                if p.job.key in ran_by_key else 0.0,
+                "error": ran_by_key[p.job.key].error if p.job.key in ran_by_key else None,
+                "parameters": {k: v for k, v in p.job.parameters.items() if k != "data_dir"},
+                "data_fingerprint": p.data_fingerprint,
+                "cache_key": p.key,
+            }
+            for p in planned
+        ],
+    }
+    manifest_path = project.outputs / "run-manifest.json"
+    _write_json_atomic(run_manifest, manifest_path)
+    report = BuildReport(planned, results, manifest_path=manifest_path)
+    report.timings["execute"] = (finished_execution - started).total_seconds()
+    site = render_site(project, [p.job for p in planned], results, renderer=renderer,
+                       job_provenance={k: _job_provenance(e) for k, e in manifest.entries.items()})
+    report.site = site
+    report.timings["total"] = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    return report

@@ -1,0 +1,235 @@
+"""A warm Jupyter kernel: started once, heavy libraries imported once, reused for many notebooks.
+
+Most of a papermill run is fixed cost: starting a kernel (~1.5 s), importing pandas, statsmodels
+and plotnine (1.3-2 s) and drawing a first figure (~0.9 s); the analysis itself is a fraction
+of a second. A :class:`WarmKernel` pays that once, then runs each notebook through papermill
+itself (``papermill.execute_notebook`` with this kernel's manager and client), so the executed
+notebook is the one papermill would write: injected-parameters cell, papermill metadata, error
+cells. Between notebooks the kernel is reset to a fresh namespace and checked for leaks (open
+figures, changed rcParams, stray globals, changed working directory); it is replaced after a
+bounded number of notebooks, after a leak, and after a timeout or a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+
+log = logging.getLogger(__name__)
+
+ENGINE_NAME = "lhs-reports-warm"
+
+
+class WarmKernelEngine(NBClientEngine):
+    """papermill's nbclient engine, run on an already started kernel and client.
+
+    Everything else (parameter injection, metadata, error cells, writing the output) is
+    papermill's own code, so the executed notebook is the one papermill would write.
+    """
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
+                                 stdout_file: Any = None, stderr_file: Any = None,
+                                 start_timeout: int = 60, execution_timeout: Any = None,
+                                 **kwargs: Any) -> Any:
+        client = PapermillNotebookClient(
+            nb_man, km=kwargs["km"], timeout=execution_timeout, startup_timeout=start_timeout,
+            kernel_name=kernel_name, log=logging.getLogger("papermill"), log_output=log_output,
+            stdout_file=stdout_file, stderr_file=stderr_file,
+        )
+        # nbclient would open (and never close) a new client per notebook; reuse ours.
+        client.kc = kwargs["kc"]
+        return client.execute()
+
+
+papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
+
+#: Imported (and a figure drawn) once per kernel, before any notebook runs.
+WARM_UP = """
+import os, warnings
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy, pandas, scipy.stats, statsmodels.api, plotnine
+import lhs_reports, lhs_reports.notebook, lhs_reports.stats, lhs_reports.plots, lhs_reports.data
+_fig = plt.figure(); plt.plot([0, 1]); _fig.canvas.draw(); plt.close("all")
+_df = pandas.DataFrame({"x": [1, 2], "y": [1, 2]})
+(plotnine.ggplot(_df, plotnine.aes("x", "y")) + plotnine.geom_point()).draw()
+plt.close("all")
+import copy as _copy
+# Kept on the shell object: `%reset -f` clears the namespace but not this.
+get_ipython()._lhs_baseline = {
+    "rc": _copy.deepcopy(dict(matplotlib.rcParams)),
+    "cwd": os.getcwd(),
+    "theme": plotnine.theme_get(),
+    "theme_type": type(plotnine.theme_get()),
+}
+del _fig, _df, _copy
+# A fresh namespace, execution count 1 and a new history session, as in a new kernel.
+get_ipython().reset(new_session=True)
+"""
+
+#: Run after every notebook: report leaks as JSON, then restore a fresh state.
+RESET = """
+import json as __json, os as __os, warnings as __warnings
+import matplotlib as __mpl, matplotlib.pyplot as __plt
+__leaks = {}
+if __plt.get_fignums():
+    __leaks["open_figures"] = len(__plt.get_fignums())
+__plt.close("all")
+__base = get_ipython()._lhs_baseline
+with __warnings.catch_warnings():
+    __warnings.simplefilter("ignore")
+    __changed = sorted(k for k, v in __mpl.rcParams.items()
+                       if k in __base["rc"] and str(__base["rc"][k]) != str(v))
+    if __changed:
+        __leaks["rcparams"] = __changed[:10]
+        __mpl.rcParams.update(__base["rc"])
+import plotnine as __p9
+if type(__p9.theme_get()) is not __base["theme_type"]:
+    __leaks["plotnine_theme"] = True
+    __p9.theme_set(__base["theme"])
+if __os.getcwd() != __base["cwd"]:
+    __leaks["cwd"] = __os.getcwd()
+    __os.chdir(__base["cwd"])
+print(__json.dumps(__leaks))
+get_ipython().reset(new_session=True)
+"""
+
+
+class KernelDied(RuntimeError):
+    """The kernel process died or had to be killed (an infrastructure fault, retryable)."""
+
+
+@dataclass
+class WarmKernel:
+    """One warm kernel, owned by one worker (a thread, a process or a Dask worker)."""
+
+    cwd: Path
+    kernel_name: str = "python3"
+    max_notebooks: int = 25
+    #: False gives papermill's own behaviour: a fresh kernel per notebook, no warm-up (and so
+    #: any kernel language).
+    warm: bool = True
+    startup_timeout: float = 120
+    env: dict[str, str] = field(default_factory=dict)
+    _km: AsyncKernelManager | None = field(default=None, init=False, repr=False)
+    _kc: Any = field(default=None, init=False, repr=False)
+    runs: int = field(default=0, init=False)
+    starts: int = field(default=0, init=False)
+    leaks: list[dict[str, Any]] = field(default_factory=list, init=False)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the kernel and import the heavy libraries in it."""
+        import os
+
+        self.stop()
+        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        run_sync(km.start_kernel)(cwd=str(self.cwd), env={**os.environ, **self.env})
+        kc = km.client()
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=self.startup_timeout)
+        self._km, self._kc = km, kc
+        self.runs = 0
+        self.starts += 1
+        if self.warm:
+            self._run_code(WARM_UP, timeout=self.startup_timeout)
+
+    def stop(self) -> None:
+        """Shut the kernel down (quietly; it may already be dead)."""
+        if self._kc is not None:
+            with contextlib.suppress(Exception):  # best effort during teardown
+                self._kc.stop_channels()
+        if self._km is not None:
+            try:
+                run_sync(self._km.shutdown_kernel)(now=True)
+            except Exception:
+                self.kill()
+        self._km = self._kc = None
+
+    def kill(self) -> None:
+        """Kill the kernel process at once (safe from another thread: no event loop needed)."""
+        km = self._km
+        provisioner = getattr(km, "provisioner", None) if km is not None else None
+        process = getattr(provisioner, "process", None)
+        if process is not None:
+            with contextlib.suppress(OSError):
+                process.kill()
+
+    @property
+    def pid(self) -> int | None:
+        provisioner = getattr(self._km, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        return None if process is None else process.pid
+
+    def alive(self) -> bool:
+        return self._km is not None and bool(run_sync(self._km.is_alive)())
+
+    # -- running ---------------------------------------------------------------------------
+    def _run_code(self, code: str, *, timeout: float) -> list[Any]:
+        notebook = nbformat.v4.new_notebook()
+        notebook.cells = [nbformat.v4.new_code_cell(code)]
+        client = NotebookClient(notebook, km=self._km, timeout=timeout, allow_errors=False)
+        client.kc = self._kc
+        client.execute()
+        return list(notebook.cells[0].outputs)
+
+    def execute(self, notebook: Path, output: Path, parameters: dict[str, Any], *,
+                cell_timeout: float | None = None) -> None:
+        """Execute ``notebook`` with ``parameters`` into ``output``, exactly as papermill does.
+
+        Raises whatever papermill raises for the notebook's own errors
+        (``PapermillExecutionError``), :class:`KernelDied` if the kernel died.
+        """
+        from nbclient.exceptions import DeadKernelError
+
+        if self._km is None or not self.alive():
+            self.start()
+        try:
+            papermill.execute_notebook(
+                str(notebook), str(output), parameters=parameters, kernel_name=self.kernel_name,
+                progress_bar=False, log_output=False, km=self._km, kc=self._kc,
+                execution_timeout=cell_timeout, engine_name=ENGINE_NAME,
+            )
+        except DeadKernelError as exc:
+            self._km = self._kc = None
+            raise KernelDied(f"kernel died while running {notebook.name}") from exc
+        except Exception:
+            self._after_run(failed=True)
+            raise
+        self._after_run(failed=False)
+
+    def _after_run(self, *, failed: bool) -> None:
+        self.runs += 1
+        if not self.warm:
+            self.stop()
+            return
+        if not self.alive():
+            self._km = self._kc = None
+            return
+        try:
+            outputs = self._run_code(RESET, timeout=60)
+            text = "".join(o.get("text", "") for o in outputs if o.get("name") == "stdout")
+            leaks = json.loads(text.strip().splitlines()[-1]) if text.strip() else {}
+        except Exception as exc:
+            log.warning("resetting the kernel failed (%s); replacing it", exc)
+            self.stop()
+            return
+        if leaks:
+            self.leaks.append(leaks)
+            log.info("state left behind by a notebook was cleaned up: %s", leaks)
+        if self.runs >= self.max_notebooks:
+            self.stop()

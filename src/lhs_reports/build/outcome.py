@@ -1,0 +1,34 @@
+"""What a job is allowed (settings) and what became of it (result): light, importable anywhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ExecutionSettings:
+    """Limits and policies shared by every executor."""
+
+    cell_timeout: float | None = 600
+    notebook_timeout: float | None = 1800
+    retries: int = 1
+    max_notebooks_per_worker: int = 25
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What happened to one job."""
+
+    key: str
+    status: str  # "ok" | "failed" | "timeout" | "skipped"
+    duration: float
+    error: str | None = None
+    attempts: int = 1
+    worker: str = ""
+    records: list[dict[str, Any]] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in {"ok", "skipped"}

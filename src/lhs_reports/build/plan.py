@@ -1,0 +1,129 @@
+"""From the catalogue to a list of jobs, validated before any kernel starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import papermill
+
+from lhs_reports.data.locations import DEMO_DATA_DIR
+from lhs_reports.errors import ParameterError
+from lhs_reports.params import Catalogue, ReportFamily, iter_parameter_sets, load_catalogue
+
+OUTPUTS = Path("outputs")
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project root and its validated catalogue."""
+
+    root: Path
+    catalogue: Catalogue
+
+    @property
+    def outputs(self) -> Path:
+        return self.root / OUTPUTS
+
+    @property
+    def site_dir(self) -> Path:
+        return self.outputs / "_site"
+
+    @cached_property
+    def data_dir(self) -> Path:
+        """The data folder the catalogue names, or the demo data folder."""
+        configured = self.catalogue.data.dir
+        return (self.root / configured) if configured else (self.root / DEMO_DATA_DIR)
+
+    @property
+    def uses_demo_data(self) -> bool:
+        return not self.catalogue.data.dir
+
+
+def load_project(root: str | Path = ".") -> Project:
+    """Load the project at ``root`` (validates ``params/reports.yaml``)."""
+    root = Path(root).resolve()
+    return Project(root, load_catalogue(root))
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook execution: a report family for one parameter set."""
+
+    family: ReportFamily
+    param_id: str
+    params_path: Path
+    notebook: Path
+    parameters: dict[str, Any] = field(hash=False)
+    output: Path
+
+    @property
+    def key(self) -> str:
+        return f"{self.family.id}/{self.param_id}"
+
+    @property
+    def failed_output(self) -> Path:
+        return self.output.with_name(f"{self.param_id}.failed.ipynb")
+
+    @property
+    def title(self) -> str:
+        name = self.parameters.get("trust_name") or self.param_id
+        return str(name)
+
+
+def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
+    """The parameters declared in the notebook's ``parameters`` cell (name -> info)."""
+    return papermill.inspect_notebook(str(notebook))
+
+
+def _check_against_notebook(job_params: dict[str, Any], declared: dict[str, dict[str, Any]],
+                            params_path: Path, notebook: Path) -> None:
+    unknown = [k for k in job_params if k not in declared]
+    if unknown:
+        raise ParameterError(
+            f"parameter '{unknown[0]}' is not declared in {notebook.name}'s parameters cell",
+            path=params_path,
+            field=unknown[0],
+            hint=f"the notebook accepts: {', '.join(declared)}",
+        )
+
+
+def plan_jobs(project: Project, *, families: list[str] | None = None,
+              only: list[str] | None = None) -> list[Job]:
+    """One job per (family, parameter file), optionally limited to some families/ids.
+
+    Every parameter file is validated against its family's model and the notebook's own
+    ``parameters`` cell before anything runs.
+    """
+    known = {f.id for f in project.catalogue.families}
+    for wanted in families or []:
+        if wanted not in known:
+            raise ParameterError(f"no report family '{wanted}'", field="--family",
+                                 hint=f"families are: {', '.join(sorted(known))}")
+    declared_cache: dict[Path, dict[str, dict[str, Any]]] = {}
+    jobs = []
+    for family, path, params in iter_parameter_sets(project.root, project.catalogue):
+        if families and family.id not in families:
+            continue
+        if only and path.stem not in only:
+            continue
+        notebook = project.root / family.notebook
+        if notebook not in declared_cache:
+            declared_cache[notebook] = notebook_parameters(notebook)
+        values = params.model_dump()
+        if not values.get("data_dir"):
+            values["data_dir"] = str(project.data_dir)
+        _check_against_notebook(values, declared_cache[notebook], path, notebook)
+        jobs.append(
+            Job(
+                family=family,
+                param_id=path.stem,
+                params_path=path,
+                notebook=notebook,
+                parameters=values,
+                output=project.outputs / "notebooks" / family.id / f"{path.stem}.ipynb",
+            )
+        )
+    return jobs

@@ -1,0 +1,160 @@
+"""The ``lhs-reports`` command: a thin adapter over the package.
+
+User errors (:class:`~lhs_reports.errors.LhsReportsError`) are printed without a traceback and
+exit with status 2; failed report jobs exit with status 1 after the rest of the build finished.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from lhs_reports import __version__
+from lhs_reports.errors import LhsReportsError
+
+EXIT_FAILED_JOBS = 1
+EXIT_USER_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lhs-reports",
+        description="Run parameterised report notebooks for every trust and publish a website.",
+    )
+    parser.add_argument("--version", action="version", version=f"lhs-reports {__version__}")
+    parser.add_argument("--project", type=Path, default=Path("."),
+                        help="project root (holding params/reports.yaml); default: current folder")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("check", help="validate the catalogue and every parameter file")
+
+    plan = commands.add_parser("plan", help="list the jobs a build would run or skip, and why")
+    _add_selection(plan)
+
+    build = commands.add_parser("build", help="execute the notebooks and render the site")
+    _add_selection(build)
+    build.add_argument("--renderer", choices=["auto", "quarto", "builtin"], default="auto",
+                       help="auto = Quarto when `quarto` is on PATH, else the built-in renderer")
+    build.add_argument("--executor", choices=["local", "kernel", "dask"], default="local",
+                       help="local: warm worker kernels (default); kernel: a fresh kernel per "
+                       "notebook, as papermill; dask: a Dask cluster")
+    build.add_argument("--jobs", "-j", type=int, default=None,
+                       help="parallel workers (default: one per core)")
+    build.add_argument("--scheduler", default=None,
+                       help="Dask scheduler address (with --executor dask; default: a local "
+                       "cluster)")
+    build.add_argument("--cell-timeout", type=float, default=600,
+                       help="seconds a single cell may run (default 600)")
+    build.add_argument("--notebook-timeout", type=float, default=1800,
+                       help="seconds a notebook may run before its worker is replaced "
+                       "(default 1800)")
+    build.add_argument("--recycle-after", type=int, default=25,
+                       help="replace a warm worker after this many notebooks (default 25)")
+
+    data = commands.add_parser("demo-data", help="(re)generate the synthetic demo data")
+    data.add_argument("--n-trusts", type=int, default=None)
+    data.add_argument("--seed", type=int, default=None)
+    return parser
+
+
+def _add_selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--family", action="append", help="only this report family (repeatable)")
+    parser.add_argument("--only", action="append", metavar="ID",
+                        help="only this parameter set, e.g. SYN01 (repeatable)")
+    parser.add_argument("--force", action="store_true",
+                        help="run every selected job even if it is up to date")
+
+
+def _check(args: argparse.Namespace) -> int:
+    from lhs_reports.build.plan import load_project, plan_jobs
+
+    project = load_project(args.project)
+    jobs = plan_jobs(project)
+    families = sorted({j.family.id for j in jobs})
+    print(f"OK: {len(jobs)} parameter sets across {len(families)} report "
+          f"{'family' if len(families) == 1 else 'families'} ({', '.join(families)})")
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from lhs_reports.build.engine import plan_build
+    from lhs_reports.build.plan import load_project
+
+    project = load_project(args.project)
+    planned = plan_build(project, families=args.family, only=args.only, force=args.force)
+    width = max((len(p.job.key) for p in planned), default=10)
+    for item in planned:
+        action = "run " if item.run else "skip"
+        print(f"{action}  {item.job.key:<{width}}  {item.reason}")
+    runs = sum(p.run for p in planned)
+    print(f"{runs} to run, {len(planned) - runs} to skip")
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from lhs_reports.build.engine import run_build
+    from lhs_reports.build.outcome import ExecutionSettings
+    from lhs_reports.build.plan import load_project
+    from lhs_reports.site import choose_renderer
+
+    project = load_project(args.project)
+    settings = ExecutionSettings(cell_timeout=args.cell_timeout,
+                                 notebook_timeout=args.notebook_timeout,
+                                 max_notebooks_per_worker=args.recycle_after)
+    renderer = choose_renderer(args.renderer)
+    report = run_build(project, executor=args.executor, jobs=args.jobs, families=args.family,
+                       only=args.only, force=args.force, settings=settings,
+                       scheduler=args.scheduler, renderer=renderer)
+    _summary(report)
+    print(f"Site ({renderer} renderer): {report.site / 'index.html' if report.site else '-'}")
+    return EXIT_FAILED_JOBS if report.failed else 0
+
+
+def _summary(report: object) -> None:
+    from lhs_reports.build.engine import BuildReport
+
+    assert isinstance(report, BuildReport)
+    counts: dict[str, int] = {}
+    for result in report.results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    print(f"\n{'job':<40} {'status':<8} {'seconds':>8}  error")
+    for result in report.results:
+        if result.status == "skipped":
+            continue
+        print(f"{result.key:<40} {result.status:<8} {result.duration:>8.1f}  "
+              f"{result.error or ''}")
+    parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    print(f"{len(report.results)} jobs: {parts}; "
+          f"{report.timings.get('total', 0):.1f} s in all")
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from lhs_reports.build.plan import load_project
+    from lhs_reports.data.synthetic import write_demo_data
+
+    project = load_project(args.project)
+    demo = project.catalogue.data.demo
+    path = write_demo_data(project.root / "data" / "demo", args.n_trusts or demo.n_trusts,
+                           seed=args.seed if args.seed is not None else demo.seed)
+    print(f"Synthetic demo data written to {path}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``lhs-reports`` console script."""
+    args = _parser().parse_args(argv)
+    handlers = {"check": _check, "plan": _plan, "build": _build, "demo-data": _demo_data}
+    try:
+        return handlers[args.command](args)
+    except LhsReportsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

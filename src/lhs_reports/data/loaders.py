@@ -1,0 +1,121 @@
+"""Loading validated tables from a data directory (Parquet, or CSV as a fallback)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from lhs_reports.data.dictionary import TABLES
+from lhs_reports.data.locations import DEMO_DATA_DIR, find_project_root
+from lhs_reports.data.schemas import validate_table
+from lhs_reports.errors import DataError
+
+
+def resolve_data_dir(data_dir: str | Path | None) -> Path:
+    """Where to read data from. Empty means the project's demo data, generated if missing."""
+    if data_dir:
+        path = Path(data_dir)
+        if not path.is_absolute():
+            path = find_project_root() / path
+        if not path.is_dir():
+            raise DataError(f"data directory {path} does not exist", path=path, field="data_dir",
+                            hint="check data_dir in the parameter file or catalogue")
+        return path
+    from lhs_reports.data.synthetic import ensure_demo_data
+
+    return ensure_demo_data(find_project_root() / DEMO_DATA_DIR)
+
+
+def _table_files(folder: Path, name: str, organisation: str | None) -> list[Path]:
+    for suffix in (".parquet", ".csv"):
+        single = folder / f"{name}{suffix}"
+        if single.is_file():
+            return [single]
+    parts = folder / name
+    if parts.is_dir():
+        pattern = f"{organisation}.*" if organisation else "*"
+        return sorted(p for p in parts.glob(pattern)
+                      if p.suffix in {".parquet", ".csv"} and not p.name.startswith("."))
+    return []
+
+
+def _read(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except Exception as exc:
+        raise DataError(f"could not read {path.name}: {exc}", path=path,
+                        hint="check the file is valid Parquet/CSV") from None
+
+
+def load_table(data_dir: str | Path, name: str, *, organisation: str | None = None
+               ) -> pd.DataFrame:
+    """Read and validate table ``name`` from ``data_dir``.
+
+    A table is a file (``name.parquet`` or ``name.csv``) or a folder ``name/`` of such files,
+    e.g. one per organisation (``activity_monthly/SYN01.parquet``). With ``organisation``, only
+    that organisation's rows are returned (and, for a folder, only its file is read).
+    """
+    if name not in TABLES:
+        raise DataError(f"unknown table '{name}'", field="table",
+                        hint=f"tables are: {', '.join(TABLES)}")
+    folder = Path(data_dir)
+    files = _table_files(folder, name, organisation)
+    if not files:
+        where = folder / name
+        raise DataError(
+            f"table '{name}' not found in {folder}"
+            + (f" for organisation '{organisation}'" if organisation else ""),
+            path=where,
+            hint=f"provide {name}.parquet, {name}.csv or a folder {name}/ of per-organisation "
+            "files (see the data dictionary)",
+        )
+    frames = []
+    for path in files:
+        frame = validate_table(_read(path), name, path=path)
+        if organisation is not None and "trust_code" in frame.columns:
+            frame = frame.loc[frame["trust_code"] == organisation]
+        frames.append(frame)
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class TrustData:
+    """The tables a trust's reports need, filtered to that trust."""
+
+    trust_code: str
+    trust_name: str
+    synthetic: bool
+    monthly: pd.DataFrame
+    population: pd.DataFrame
+    by_group: pd.DataFrame
+    data_dir: Path
+
+
+def load_trust_data(data_dir: str | Path | None, trust_code: str) -> TrustData:
+    """Load one trust's tables (reading only its own files where the data are per trust).
+
+    Raises :class:`DataError` if the trust is not in the data.
+    """
+    folder = resolve_data_dir(data_dir)
+    trusts = load_table(folder, "trusts")
+    row = trusts.loc[trusts["trust_code"] == trust_code]
+    if row.empty:
+        raise DataError(
+            f"trust '{trust_code}' is not in the data",
+            path=folder / "trusts.parquet", field="trust_code",
+            hint=f"trusts available: {', '.join(trusts['trust_code'])}",
+        )
+    def mine(name: str) -> pd.DataFrame:
+        return load_table(folder, name, organisation=trust_code).reset_index(drop=True)
+
+    return TrustData(
+        trust_code=trust_code,
+        trust_name=str(row["trust_name"].iloc[0]),
+        synthetic=bool(row["synthetic"].iloc[0]),
+        monthly=mine("activity_monthly").sort_values("month", ignore_index=True),
+        population=mine("population"),
+        by_group=mine("activity_by_group"),
+        data_dir=folder,
+    )

@@ -1,0 +1,229 @@
+"""Parameter files and the report catalogue, validated with pydantic.
+
+``params/reports.yaml`` is the catalogue: the site's settings, where the data live, and the
+report families, each with a notebook and a glob of parameter files. Each parameter file is one
+parameter set (one trust, team, area or case study). Unknown or mistyped keys are errors naming
+the file and the key, with the nearest accepted key as a hint: papermill alone would only warn
+and silently render the notebook's default trust.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from lhs_reports.errors import ParameterError
+
+CATALOGUE_PATH = Path("params") / "reports.yaml"
+_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _month(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return f"{value.year:04d}-{value.month:02d}"
+    text = str(value)
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise ValueError(f"expected a month as YYYY-MM, got {text!r}")
+    return text
+
+
+class TrustParameters(_Strict):
+    """Parameters for a per-trust report (one file per trust under ``params/trusts/``)."""
+
+    trust_code: Annotated[str, Field(pattern=r"^[A-Z0-9]{3,10}$",
+                                     description="Organisation code, e.g. SYN01")]
+    trust_name: Annotated[str, Field(min_length=1, max_length=200)]
+    period_end: Annotated[str, Field(description="Last month reported, YYYY-MM")] = "2025-03"
+    data_dir: Annotated[str, Field(description="Data folder; empty means the demo data")] = ""
+
+    _check_month = field_validator("period_end", mode="before")(_month)
+
+
+#: Parameter models by the name a family gives in the catalogue's ``schema`` key.
+PARAMETER_MODELS: dict[str, type[_Strict]] = {"trust": TrustParameters}
+
+
+class SiteSettings(_Strict):
+    title: str = "Learning health system reports"
+    subtitle: str = ""
+    synthetic: bool = Field(True, description="Label every page SYNTHETIC")
+
+
+class DemoSettings(_Strict):
+    n_trusts: Annotated[int, Field(ge=1, le=500)] = 8
+    seed: int = 20240401
+
+
+class DataSettings(_Strict):
+    dir: str = Field("", description="Data folder relative to the project; empty = demo data")
+    demo: DemoSettings = DemoSettings()
+
+
+class ReportFamily(_Strict):
+    id: Annotated[str, Field(pattern=_ID)]
+    title: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    notebook: str
+    parameters: str = Field(description="Glob of parameter files, relative to the project")
+    inputs: list[str] = Field(
+        default_factory=list,
+        description="Data files a job reads (globs relative to the data folder, with {parameter} "
+        "placeholders); the build re-runs a job when they change. Empty: every data file.",
+    )
+    schema_: Literal["trust"] = Field("trust", alias="schema")
+
+
+class Catalogue(_Strict):
+    site: SiteSettings = SiteSettings()
+    data: DataSettings = DataSettings()
+    families: Annotated[list[ReportFamily], Field(min_length=1)]
+
+    @field_validator("families")
+    @classmethod
+    def _unique_ids(cls, families: list[ReportFamily]) -> list[ReportFamily]:
+        seen: set[str] = set()
+        for family in families:
+            if family.id in seen:
+                raise ValueError(f"family id {family.id!r} is used twice")
+            seen.add(family.id)
+        return families
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ParameterError(f"cannot read {path.name}: {exc.strerror}", path=path,
+                             hint="check the path in params/reports.yaml") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ParameterError(
+            f"{path.name} is not valid YAML: {getattr(exc, 'problem', exc)}",
+            path=path,
+            row=None if mark is None else mark.line + 1,
+            hint="check indentation and quoting; text containing ':' or '#' needs quotes",
+        ) from None
+
+
+def _accepted_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys accepted at ``loc`` (the error's location without its last part)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) if hasattr(current, "model_fields") else None
+        if field is None:
+            return []
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ())
+        current = next((a for a in (annotation, *args) if isinstance(a, type)
+                        and issubclass(a, BaseModel)), None)
+        if current is None:
+            return []
+    return [f.alias or name for name, f in current.model_fields.items()]
+
+
+def parameter_error(exc: ValidationError, model: type[BaseModel], path: Path) -> ParameterError:
+    """Translate pydantic's first error into a :class:`ParameterError` with a fix."""
+    # A mistyped key shows up as both "unknown" and "missing": name the typo, it is the cause.
+    error = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    loc = tuple(error["loc"])
+    key = ".".join(str(p) for p in loc) or None
+    if error["type"] == "extra_forbidden":
+        accepted = _accepted_keys(model, loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), accepted, n=1)
+        hint = (f"did you mean '{close[0]}'? " if close else "") + \
+            f"accepted keys: {', '.join(accepted)}"
+        return ParameterError(f"unknown key '{loc[-1]}' in {path.name}", path=path, field=key,
+                              hint=hint)
+    if error["type"] == "missing":
+        return ParameterError(f"required key '{key}' is missing from {path.name}", path=path,
+                              field=key, hint=f"add '{loc[-1]}: ...' to the file")
+    description = None
+    if len(loc) == 1 and loc[0] in model.model_fields:
+        description = model.model_fields[str(loc[0])].description
+    return ParameterError(
+        f"invalid value for '{key}' in {path.name}: {error['msg']} (got {error.get('input')!r})",
+        path=path,
+        field=key,
+        hint=description or "correct the value",
+    )
+
+
+def load_catalogue(project: str | Path) -> Catalogue:
+    """Load and validate ``params/reports.yaml`` from the project root."""
+    path = Path(project) / CATALOGUE_PATH
+    raw = _read_yaml(path)
+    if not isinstance(raw, dict):
+        raise ParameterError(f"{path.name} must be a mapping of keys to values", path=path,
+                             hint="start from the catalogue in the lhs-reports README")
+    try:
+        return Catalogue.model_validate(raw)
+    except ValidationError as exc:
+        raise parameter_error(exc, Catalogue, path) from None
+
+
+def load_parameters(path: str | Path, schema: str = "trust") -> BaseModel:
+    """Load and validate one parameter file against the family's model."""
+    path = Path(path)
+    model = PARAMETER_MODELS[schema]
+    raw = _read_yaml(path)
+    if not isinstance(raw, dict):
+        raise ParameterError(f"{path.name} must be a mapping of parameter names to values",
+                             path=path, hint=f"e.g. {next(iter(model.model_fields))}: ...")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise parameter_error(exc, model, path) from None
+
+
+def parameter_files(project: str | Path, family: ReportFamily) -> list[Path]:
+    """The family's parameter files, sorted; an empty glob is an error."""
+    project = Path(project)
+    files = sorted(p for p in project.glob(family.parameters) if p.is_file())
+    if not files:
+        raise ParameterError(
+            f"no parameter files match '{family.parameters}' for family '{family.id}'",
+            path=project / CATALOGUE_PATH, field=f"families.{family.id}.parameters",
+            hint="check the glob, relative to the project root",
+        )
+    return files
+
+
+def iter_parameter_sets(project: str | Path, catalogue: Catalogue
+                        ) -> Iterator[tuple[ReportFamily, Path, BaseModel]]:
+    """Every (family, parameter file, validated parameters); stops at the first bad file."""
+    project = Path(project)
+    for family in catalogue.families:
+        notebook = project / family.notebook
+        if not notebook.is_file():
+            raise ParameterError(
+                f"notebook {family.notebook} for family '{family.id}' does not exist",
+                path=project / CATALOGUE_PATH, field=f"families.{family.id}.notebook",
+                hint="check the path, relative to the project root",
+            )
+        ids: dict[str, Path] = {}
+        for path in parameter_files(project, family):
+            if not re.fullmatch(_ID, path.stem):
+                raise ParameterError(
+                    f"parameter file name '{path.name}' cannot be used in a page address",
+                    path=path, hint="use letters, digits, '-' and '_' only, e.g. SYN01.yaml",
+                )
+            if path.stem in ids:
+                raise ParameterError(f"two parameter files are both called '{path.stem}'",
+                                     path=path, hint=f"rename one of {ids[path.stem]} and {path}")
+            ids[path.stem] = path
+            yield family, path, load_parameters(path, family.schema_)

@@ -1,0 +1,48 @@
+"""A simple monthly trend line (SPC charts are in :mod:`lhs_reports.plots.spc`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from plotnine import aes, geom_line, geom_point, ggplot, labs, scale_x_datetime
+
+from lhs_reports.plots.theme import NHS_BLUE, theme_nhs
+
+
+def trend_chart(frame: pd.DataFrame, value: str, *, date: str = "month",
+                title: str | None = None, y_label: str | None = None) -> ggplot:
+    """Line chart of ``value`` over ``date``."""
+    return (
+        ggplot(frame, aes(date, value))
+        + geom_line(color=NHS_BLUE, size=0.8)
+        + geom_point(color=NHS_BLUE, size=1.5)
+        + scale_x_datetime(date_labels="%b %Y")
+        + labs(x="", y=y_label or value.replace("_", " ").capitalize(), title=title)
+        + theme_nhs()
+    )
+
+
+def trend_alt_text(frame: pd.DataFrame, value: str, *, date: str = "month",
+                   measure: str | None = None) -> str:
+    """One sentence describing the trend from the same numbers.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"month": pd.date_range("2024-01-01", periods=3, freq="MS"),
+    ...                       "n": [10, 30, 20]})
+    >>> print(trend_alt_text(frame, "n", measure="contacts"))
+    Line chart of monthly contacts, January 2024 to March 2024: from 10 to 20,
+    lowest 10 (January 2024), highest 30 (February 2024).
+    """
+    measure = measure or value.replace("_", " ")
+    ordered = frame.sort_values(date)
+    first, last = ordered.iloc[0], ordered.iloc[-1]
+    low, high = ordered.loc[ordered[value].idxmin()], ordered.loc[ordered[value].idxmax()]
+
+    def month(row: pd.Series) -> str:
+        return f"{row[date]:%B %Y}"
+
+    return (
+        f"Line chart of monthly {measure}, {month(first)} to {month(last)}: "
+        f"from {first[value]:,.0f} to {last[value]:,.0f}, lowest {low[value]:,.0f} "
+        f"({month(low)}), highest {high[value]:,.0f} ({month(high)})."
+    )

@@ -1,0 +1,1 @@
+"""Report-family logic that notebooks call: what to compute and show for each family."""

@@ -1,0 +1,60 @@
+"""The mental health needs assessment: what its notebook computes, in one place."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lhs_reports.data.dictionary import ACTIVITY_MEASURES
+from lhs_reports.data.loaders import TrustData
+from lhs_reports.errors import DataError
+from lhs_reports.stats.rates import crude_rate
+
+#: Measures shown in the activity summary (all counts of events, so rates per resident apply).
+SUMMARY_MEASURES: tuple[str, ...] = (
+    "referrals",
+    "crisis_contacts",
+    "admissions",
+    "mha_detentions",
+    "readmissions_30d",
+)
+
+
+def reporting_window(monthly: pd.DataFrame, period_end: str, months: int = 12) -> pd.DataFrame:
+    """The ``months`` rows of ``monthly`` ending at ``period_end`` (YYYY-MM).
+
+    Raises :class:`DataError` if the data do not cover the window.
+    """
+    end = pd.Timestamp(f"{period_end}-01")
+    start = end - pd.DateOffset(months=months - 1)
+    window = monthly.loc[(monthly["month"] >= start) & (monthly["month"] <= end)]
+    if window["month"].nunique() < months:
+        have = f"{monthly['month'].min():%Y-%m} to {monthly['month'].max():%Y-%m}"
+        raise DataError(
+            f"the data do not cover the {months} months to {period_end} (they cover {have})",
+            field="period_end",
+            hint="set period_end in the parameter file to a month the data cover",
+        )
+    return window
+
+
+def activity_summary(data: TrustData, *, period_end: str) -> pd.DataFrame:
+    """Latest-year counts and crude rates per 100,000 residents with 95% CIs.
+
+    Counts stay integers so the table's disclosure control treats them as counts; rates are
+    complex calculations and need none (NHS Digital HES/ECDS rule).
+    """
+    window = reporting_window(data.monthly, period_end)
+    residents = int(data.population["population"].sum())
+    meanings = {c.name: c.meaning for c in ACTIVITY_MEASURES}
+    counts = window[list(SUMMARY_MEASURES)].sum()
+    rates = crude_rate(counts.astype(float), residents, multiplier=100_000)
+    return pd.DataFrame(
+        {
+            "Measure": [m.replace("_", " ").capitalize() for m in SUMMARY_MEASURES],
+            "Events in the year": counts.astype("int64").to_numpy(),
+            "Rate per 100,000": rates["value"].round(1).to_numpy(),
+            "95% CI": [f"{lo:,.1f} to {hi:,.1f}"
+                       for lo, hi in zip(rates["lower_ci"], rates["upper_ci"], strict=True)],
+            "Definition": [meanings[m] for m in SUMMARY_MEASURES],
+        }
+    )

@@ -1,0 +1,84 @@
+"""Generating the site's pages and rendering them with Quarto or the built-in renderer."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from lhs_reports.audit import audit_site
+from lhs_reports.build.cache import code_digest, file_hash
+from lhs_reports.build.outcome import JobResult
+from lhs_reports.build.plan import Job, Project
+from lhs_reports.site.pages import SiteModel, site_model
+from lhs_reports.site.provenance import build_provenance
+from lhs_reports.site.publish import publish
+from lhs_reports.site.quarto import quarto_available
+
+Renderer = Literal["auto", "quarto", "builtin"]
+
+__all__ = ["Renderer", "SiteModel", "choose_renderer", "render_site", "site_model"]
+
+
+def choose_renderer(renderer: Renderer) -> Literal["quarto", "builtin"]:
+    """``auto`` means Quarto when ``quarto`` is on PATH, else the built-in renderer."""
+    if renderer == "auto":
+        return "quarto" if quarto_available() else "builtin"
+    return renderer
+
+
+def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResult], *,
+                renderer: Renderer = "auto",
+                job_provenance: dict[str, dict[str, str]] | None = None) -> Path:
+    """Generate every page, render, audit, and publish to ``outputs/_site``.
+
+    The published site is replaced in one step and only after the audit passed, so a failed
+    render or audit leaves the previous site in place.
+    """
+    site = site_model(project, jobs, results, build_provenance(project.root, project.data_dir),
+                      job_provenance or {})
+    chosen = choose_renderer(renderer)
+    key = site_key(site, project, chosen)
+    key_file = project.outputs / ".cache" / "site-key"
+    if project.site_dir.is_dir() and key_file.is_file() and key_file.read_text() == key:
+        return project.site_dir  # nothing a reader would see has changed
+    stage_dir = project.outputs / ".site_src"
+    if chosen == "quarto":
+        from lhs_reports.site.quarto import render_quarto
+
+        rendered = render_quarto(site, project.root, stage_dir)
+    else:
+        from lhs_reports.site.builtin import render_builtin
+
+        if stage_dir.exists():
+            shutil.rmtree(stage_dir)
+        rendered = render_builtin(site, stage_dir / "_site",
+                                  project_templates=project.root / "templates")
+    audit_site(rendered)
+    published = publish(rendered, project.site_dir)
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.write_text(key)
+    return published
+
+
+def site_key(site: SiteModel, project: Project, renderer: str) -> str:
+    """A digest of everything the rendered site depends on, except the build time."""
+    model = dataclasses.asdict(site)
+    model["provenance"].pop("site built", None)
+    for page in model["pages"]:
+        page["provenance"].pop("site built", None)
+        if page["notebook"] is not None:
+            page["notebook"] = file_hash(page["notebook"])
+    sources = sorted(p for p in (project.root / "templates").rglob("*") if p.is_file()) + [
+        p for p in (project.root / "_quarto.yml",) if p.is_file()]
+    payload = {
+        "model": model,
+        "sources": {str(p.relative_to(project.root)): file_hash(p) for p in sources},
+        "renderer": renderer,
+        "code": code_digest(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()

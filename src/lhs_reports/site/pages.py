@@ -1,0 +1,174 @@
+"""The site's pages, independent of the renderer: what exists, its title, its content.
+
+Both renderers (Quarto and the built-in one) take the same list of :class:`Page` objects, so
+the site has the same structure whichever renders it. Generated Markdown escapes every piece of
+text that came from a parameter or data file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from lhs_reports.build.outcome import JobResult
+from lhs_reports.build.plan import Job, Project
+from lhs_reports.data.dictionary import TABLES
+from lhs_reports.site.text import md_escape
+
+#: Hand-written pages at the project root, in navigation order (optional except index).
+HANDWRITTEN = ("index.qmd", "methods.qmd")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the site; ``name`` is its path without suffix (``needs_assessment/SYN01``)."""
+
+    name: str
+    title: str
+    kind: Literal["markdown", "notebook"]
+    markdown: str = ""
+    notebook: Path | None = None
+    provenance: dict[str, str] = field(default_factory=dict)
+    section: str = ""
+
+    @property
+    def depth(self) -> int:
+        return self.name.count("/")
+
+    @property
+    def html_path(self) -> str:
+        return f"{self.name}.html"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    text: str
+    href: str  # relative to the site root
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    title: str
+    subtitle: str
+    synthetic: bool
+    pages: tuple[Page, ...]
+    nav: tuple[NavItem, ...]
+    provenance: dict[str, str]
+
+
+def split_front_matter(text: str) -> tuple[dict[str, object], str]:
+    """Split a ``.qmd`` file into its YAML front matter and body.
+
+    Examples
+    --------
+    >>> split_front_matter("---\\ntitle: Home\\n---\\nHello")
+    ({'title': 'Home'}, 'Hello')
+    """
+    if text.startswith("---"):
+        parts = text.split("\n---", 1)
+        if len(parts) == 2:
+            meta = yaml.safe_load(parts[0].removeprefix("---")) or {}
+            return dict(meta), parts[1].lstrip("-").lstrip("\n")
+    return {}, text
+
+
+def _family_listing(project: Project, family_id: str, jobs: Sequence[Job],
+                    results: dict[str, JobResult]) -> str:
+    family = next(f for f in project.catalogue.families if f.id == family_id)
+    lines = [md_escape(family.description), "", "| Report | Status |", "|---|---|"]
+    for job in jobs:
+        result = results.get(job.key)
+        status = "failed: see the report page" if result and not result.ok else "ready"
+        lines.append(f"| [{md_escape(job.title)}]({job.param_id}.html) | {status} |")
+    return "\n".join(lines) + "\n"
+
+
+def _about_data() -> str:
+    lines = [
+        "Every report reads the tables below from the data folder named in "
+        "`params/reports.yaml`. The demo site uses synthetic data generated deterministically "
+        "by `lhs_reports.data.synthetic`: fictitious trusts, no real patients.",
+        "",
+    ]
+    for table in TABLES.values():
+        lines += [f"## {md_escape(table.title)} (`{table.name}`)", "",
+                  f"Grain: {md_escape(table.grain)}.", "",
+                  "| Column | Type | Unit | Meaning |", "|---|---|---|---|"]
+        lines += [f"| `{c.name}` | {c.type} | {md_escape(c.unit)} | {md_escape(c.meaning)} |"
+                  for c in table.columns]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _failed_page(job: Job, result: JobResult) -> str:
+    return (
+        f"This report could not be built in the latest run.\n\n"
+        f"**Reason:** {md_escape(result.error or 'unknown error')}\n\n"
+        "The analyst can open the failed notebook in "
+        f"`outputs/notebooks/{job.family.id}/{job.param_id}.failed.ipynb` to see where it "
+        "stopped. Earlier versions of this report are not shown, so that a stale page is never "
+        "mistaken for a current one.\n"
+    )
+
+
+def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResult],
+               provenance: dict[str, str],
+               job_provenance: dict[str, dict[str, str]] | None = None) -> SiteModel:
+    """Every page of the site for this build's jobs and their results."""
+    by_key = {r.key: r for r in results}
+    pages: list[Page] = []
+    nav = [NavItem("Home", "index.html")]
+    report_lines = []
+    for family in project.catalogue.families:
+        family_jobs = [j for j in jobs if j.family.id == family.id]
+        if not family_jobs:
+            continue
+        nav.append(NavItem(family.title, f"{family.id}/index.html"))
+        report_lines.append(f"- [{md_escape(family.title)}]({family.id}/index.html): "
+                            f"{len(family_jobs)} reports")
+        pages.append(Page(f"{family.id}/index", family.title, "markdown",
+                          _family_listing(project, family.id, family_jobs, by_key),
+                          provenance=provenance, section=family.id))
+        for job in family_jobs:
+            result = by_key.get(job.key)
+            page_provenance = {**provenance, **(job_provenance or {}).get(job.key, {}),
+                               "parameters": _describe(job.parameters)}
+            if result is not None and not result.ok:
+                pages.append(Page(f"{family.id}/{job.param_id}", f"{job.title} (failed)",
+                                  "markdown", _failed_page(job, result),
+                                  provenance=page_provenance, section=family.id))
+            elif job.output.is_file():
+                pages.append(Page(f"{family.id}/{job.param_id}", job.title, "notebook",
+                                  notebook=job.output, provenance=page_provenance,
+                                  section=family.id))
+
+    index_meta, index_body = _read_handwritten(project, "index.qmd")
+    index_body = index_body.rstrip() + "\n\n## Reports\n\n" + "\n".join(report_lines) + "\n"
+    title = str(index_meta.get("title") or project.catalogue.site.title)
+    pages.insert(0, Page("index", title, "markdown", index_body, provenance=provenance))
+    methods_meta, methods_body = _read_handwritten(project, "methods.qmd")
+    if methods_body:
+        pages.append(Page("methods", str(methods_meta.get("title", "Methods")), "markdown",
+                          methods_body, provenance=provenance, section="methods"))
+        nav.append(NavItem("Methods", "methods.html"))
+    pages.append(Page("about-data", "About the data", "markdown", _about_data(),
+                      provenance=provenance, section="about-data"))
+    nav.append(NavItem("About the data", "about-data.html"))
+    site = project.catalogue.site
+    return SiteModel(site.title, site.subtitle, site.synthetic, tuple(pages), tuple(nav),
+                     provenance)
+
+
+def _read_handwritten(project: Project, name: str) -> tuple[dict[str, object], str]:
+    path = project.root / name
+    if not path.is_file():
+        return {}, ""
+    return split_front_matter(path.read_text(encoding="utf-8"))
+
+
+def _describe(parameters: dict[str, object]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in parameters.items() if k != "data_dir")

@@ -1,0 +1,33 @@
+"""Building small demo projects for integration tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from lhs_reports.data.synthetic import trust_profiles
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_project(root: Path, n_trusts: int = 2, *, extra_params: dict[str, str] | None = None
+                 ) -> Path:
+    """Copy the repository's site sources into ``root`` with ``n_trusts`` demo trusts."""
+    for name in ("notebooks", "templates"):
+        shutil.copytree(REPO_ROOT / name, root / name)
+    for name in ("_quarto.yml", "index.qmd", "methods.qmd"):
+        shutil.copy(REPO_ROOT / name, root / name)
+    params = root / "params"
+    (params / "trusts").mkdir(parents=True)
+    catalogue = yaml.safe_load((REPO_ROOT / "params" / "reports.yaml").read_text())
+    catalogue["data"]["demo"]["n_trusts"] = n_trusts
+    (params / "reports.yaml").write_text(yaml.safe_dump(catalogue, sort_keys=False))
+    for profile in trust_profiles(n_trusts):
+        (params / "trusts" / f"{profile.code}.yaml").write_text(
+            yaml.safe_dump({"trust_code": profile.code, "trust_name": profile.name,
+                            "period_end": "2025-03"}))
+    for name, text in (extra_params or {}).items():
+        (params / "trusts" / name).write_text(text)
+    return root

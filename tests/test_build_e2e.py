@@ -1,0 +1,114 @@
+"""End to end: `lhs-reports build` turns notebooks x parameter files into a website."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from lhs_reports.cli import main
+from lhs_reports.data.locations import PROJECT_ENV
+from lhs_reports.site.quarto import quarto_available
+
+from .helpers import make_project
+
+pytestmark = [pytest.mark.slow, pytest.mark.notebook]
+
+# A trust whose name tries to inject markup, and one whose code is not in the data (fails).
+HOSTILE = "trust_code: SYN02\ntrust_name: \"<script>alert('x')</script> *Eastvale*\"\n"
+MISSING = "trust_code: SYN77\ntrust_name: Nowhere NHS Trust\n"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, int]:
+    root = make_project(tmp_path_factory.mktemp("project"), 2,
+                        extra_params={"SYN02.yaml": HOSTILE, "SYN77.yaml": MISSING})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(PROJECT_ENV, str(root))
+        status = main(["--project", str(root), "build", "--renderer", "builtin"])
+    return root, status
+
+
+def read(root: Path, page: str) -> str:
+    return (root / "outputs" / "_site" / page).read_text()
+
+
+def test_the_home_page_links_to_the_family_and_every_trust_page_exists(built):
+    root, _ = built
+    home = read(root, "index.html")
+    assert 'href="needs_assessment/index.html"' in home
+    listing = read(root, "needs_assessment/index.html")
+    for code in ("SYN01", "SYN02", "SYN77"):
+        assert f'href="{code}.html"' in listing
+        assert (root / "outputs" / "_site" / "needs_assessment" / f"{code}.html").is_file()
+
+
+def test_each_trust_page_has_its_charts_with_alt_text_and_its_table(built):
+    root, _ = built
+    for code in ("SYN01", "SYN02"):
+        page = read(root, f"needs_assessment/{code}.html")
+        tags = re.findall(r'<figure class="lhs-figure"><img([^>]*)>', page)
+        assert len(tags) == 2
+        assert all('src="data:image/png;base64,' in tag for tag in tags)
+        images = [re.search(r'alt="([^"]+)"', tag).group(1) for tag in tags]
+        assert any("Population pyramid" in alt for alt in images)
+        assert any("crisis contacts" in alt for alt in images)
+        assert "lhs-table" in page
+        assert "Rate per 100,000" in page
+
+
+def test_every_page_says_synthetic_and_carries_provenance(built):
+    root, _ = built
+    for page in (root / "outputs" / "_site").rglob("*.html"):
+        text = page.read_text()
+        assert "SYNTHETIC" in text, page
+        assert "lhs-provenance" in text and "data fingerprint" in text, page
+
+
+def test_text_from_parameter_files_is_escaped(built):
+    root, _ = built
+    for page in ("needs_assessment/SYN02.html", "needs_assessment/index.html"):
+        text = read(root, page)
+        assert "<script>alert" not in text
+        assert "&lt;script&gt;" in text
+
+
+def test_a_failing_notebook_does_not_stop_the_others_and_fails_the_build(built):
+    root, status = built
+    assert status == 1
+    notebooks = root / "outputs" / "notebooks" / "needs_assessment"
+    assert (notebooks / "SYN01.ipynb").is_file()
+    assert (notebooks / "SYN77.failed.ipynb").is_file()
+    assert not (notebooks / "SYN77.ipynb").exists()
+    page = read(root, "needs_assessment/SYN77.html")
+    assert "could not be built" in page
+    assert "DataError" in page and "SYN77" in page
+
+
+def test_a_later_failure_keeps_the_last_good_notebook(built, tmp_path):
+    root, _ = built
+    good = root / "outputs" / "notebooks" / "needs_assessment" / "SYN01.ipynb"
+    before = good.read_bytes()
+    (root / "params" / "trusts" / "SYN01.yaml").write_text(
+        "trust_code: SYN01\ntrust_name: N\nperiod_end: 2030-01\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(PROJECT_ENV, str(root))
+        status = main(["--project", str(root), "build", "--renderer", "builtin", "--only",
+                       "SYN01"])
+    assert status == 1
+    assert good.read_bytes() == before
+
+
+@pytest.mark.quarto
+@pytest.mark.skipif(not quarto_available(), reason="the quarto CLI is not on PATH")
+def test_quarto_renders_the_same_pages(tmp_path):
+    root = make_project(tmp_path, 2)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(PROJECT_ENV, str(root))
+        assert main(["--project", str(root), "build", "--renderer", "quarto"]) == 0
+    site = root / "outputs" / "_site"
+    for page in ("index.html", "needs_assessment/index.html", "needs_assessment/SYN01.html",
+                 "needs_assessment/SYN02.html", "about-data.html"):
+        assert (site / page).is_file(), page
+    assert "SYNTHETIC" in (site / "needs_assessment" / "SYN01.html").read_text()

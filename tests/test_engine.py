@@ -1,0 +1,236 @@
+"""The build engine: executors, incremental builds, failure isolation, results, progress."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from lhs_reports.build.cache import MANIFEST, Manifest
+from lhs_reports.build.engine import plan_build, run_build
+from lhs_reports.build.outcome import ExecutionSettings
+from lhs_reports.build.plan import load_project
+from lhs_reports.cli import main
+from lhs_reports.data.synthetic import write_demo_data
+
+pytestmark = [pytest.mark.slow, pytest.mark.notebook]
+
+PROBE = '''\
+import os, time
+import matplotlib.pyplot as plt
+from lhs_reports.data import load_trust_data
+from lhs_reports.results import record
+# Another trust's state must never be visible here.
+assert not plt.get_fignums(), f"figures left open: {plt.get_fignums()}"
+assert "leaked" not in globals()
+if trust_code == "SYN03":
+    leaked = True
+    plt.figure()
+    plt.rcParams["lines.linewidth"] = 7
+if trust_code == "CRASH":
+    os._exit(1)
+if trust_code == "HANG":
+    time.sleep(600)
+if trust_code == "FAIL":
+    raise ValueError("this report is broken")
+data = load_trust_data(data_dir, trust_code)
+record("admissions", int(data.monthly["admissions"].sum()), unit="count")
+record("trust", trust_name)
+print(trust_name, int(data.monthly["admissions"].sum()))
+'''
+
+
+def write_probe_project(root: Path, codes: list[str], n_trusts: int = 4) -> Path:
+    (root / "notebooks").mkdir(parents=True)
+    (root / "params" / "trusts").mkdir(parents=True)
+    notebook = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell(
+        'trust_code = "SYN01"\ntrust_name = "x"\nperiod_end = "2025-03"\ndata_dir = ""')
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [parameters, nbformat.v4.new_code_cell(PROBE)]
+    for number, cell in enumerate(notebook.cells):
+        cell.id = f"probe-{number}"  # the same notebook in every test project
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, root / "notebooks" / "probe.ipynb")
+    (root / "params" / "reports.yaml").write_text(
+        "site: {title: Probe}\n"
+        f"data: {{dir: data, demo: {{n_trusts: {n_trusts}}}}}\n"
+        "families:\n"
+        "  - id: probe\n    title: Probe\n    notebook: notebooks/probe.ipynb\n"
+        "    parameters: params/trusts/*.yaml\n"
+        '    inputs: ["trusts.parquet", "*/{trust_code}.parquet"]\n')
+    for code in codes:
+        (root / "params" / "trusts" / f"{code}.yaml").write_text(
+            f"trust_code: {code}\ntrust_name: Trust {code}\n")
+    write_demo_data(root / "data", n_trusts)
+    return root
+
+
+def normalised(path: Path, root: Path) -> dict:
+    """An executed notebook without what legitimately differs between runs (timings, paths)."""
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected"  # papermill gives it a random id on every run
+    papermill = notebook.metadata.get("papermill", {})
+    for key in ("start_time", "end_time", "duration", "input_path", "output_path",
+                "environment_variables"):
+        papermill.pop(key, None)
+    notebook.metadata.pop("widgets", None)
+    return json.loads(nbformat.writes(notebook).replace(str(root), "<project>"))
+
+
+SETTINGS = ExecutionSettings(cell_timeout=120, notebook_timeout=120, retries=1)
+
+
+@pytest.fixture(scope="module")
+def executor_outputs(tmp_path_factory) -> dict[str, Path]:
+    outputs = {}
+    for executor in ("kernel", "local", "dask"):
+        root = write_probe_project(tmp_path_factory.mktemp(executor), ["SYN01", "SYN02", "SYN03",
+                                                                       "SYN04"])
+        report = run_build(load_project(root), executor=executor, jobs=2, settings=SETTINGS,
+                           renderer="builtin", progress_plain=True)
+        assert not report.failed, [r.error for r in report.failed]
+        outputs[executor] = root
+    return outputs
+
+
+@pytest.mark.parametrize("executor", ["local", "dask"])
+def test_executed_notebooks_are_identical_whichever_executor_ran_them(executor_outputs, executor):
+    for code in ("SYN01", "SYN02", "SYN03", "SYN04"):
+        relative = Path("outputs", "notebooks", "probe", f"{code}.ipynb")
+        ours, papermills = executor_outputs[executor], executor_outputs["kernel"]
+        assert normalised(ours / relative, ours) == normalised(papermills / relative,
+                                                               papermills), code
+
+
+def test_papermill_metadata_and_injected_parameters_are_present(executor_outputs):
+    notebook = nbformat.read(
+        executor_outputs["local"] / "outputs" / "notebooks" / "probe" / "SYN02.ipynb", 4)
+    assert notebook.metadata.papermill.parameters["trust_code"] == "SYN02"
+    assert "injected-parameters" in notebook.cells[1].metadata.tags
+    assert [c.execution_count for c in notebook.cells if c.cell_type == "code"] == [1, 2, 3]
+
+
+def test_a_leaky_notebook_does_not_leak_into_the_next_on_the_same_warm_worker(tmp_path):
+    # One worker: SYN03 leaves a figure, a global and an rcParam behind; SYN04 asserts it sees none.
+    root = write_probe_project(tmp_path, ["SYN03", "SYN04"])
+    report = run_build(load_project(root), executor="local", jobs=1, settings=SETTINGS,
+                       renderer="builtin", progress_plain=True)
+    assert [r.status for r in report.results] == ["ok", "ok"]
+
+
+def test_results_are_collected_into_a_tidy_table(executor_outputs):
+    table = pd.read_parquet(executor_outputs["local"] / "outputs" / "results.parquet")
+    assert set(table["id"]) == {"SYN01", "SYN02", "SYN03", "SYN04"}
+    admissions = table.loc[table["name"] == "admissions"].set_index("id")["numeric_value"]
+    monthly = pd.read_parquet(executor_outputs["local"] / "data" / "activity_monthly")
+    expected = monthly.groupby("trust_code")["admissions"].sum().astype(float)
+    pd.testing.assert_series_equal(admissions.sort_index(), expected, check_names=False)
+
+
+def test_the_run_manifest_records_versions_parameters_fingerprints_and_timings(executor_outputs):
+    manifest = json.loads((executor_outputs["local"] / "outputs" / "run-manifest.json").read_text())
+    assert manifest["packages"]["papermill"] != "not installed"
+    assert {"git", "python", "executor", "jobs"} <= set(manifest)
+    job = manifest["jobs"][0]
+    assert job["parameters"]["trust_code"] == "SYN01"
+    assert len(job["data_fingerprint"]) == 64 and job["duration"] > 0
+
+
+def test_a_rebuild_with_no_change_runs_nothing(tmp_path):
+    root = write_probe_project(tmp_path, ["SYN01", "SYN02"])
+    run_build(load_project(root), jobs=2, settings=SETTINGS, renderer="builtin",
+              progress_plain=True)
+    planned = plan_build(load_project(root))
+    assert [p.reason for p in planned] == ["up to date", "up to date"]
+    report = run_build(load_project(root), jobs=2, settings=SETTINGS, renderer="builtin",
+                       progress_plain=True)
+    assert [r.status for r in report.results] == ["skipped", "skipped"]
+
+
+def test_changing_one_trusts_data_reruns_exactly_that_trusts_job(tmp_path):
+    root = write_probe_project(tmp_path, ["SYN01", "SYN02", "SYN03"])
+    run_build(load_project(root), jobs=2, settings=SETTINGS, renderer="builtin",
+              progress_plain=True)
+    path = root / "data" / "activity_monthly" / "SYN02.parquet"
+    frame = pd.read_parquet(path)
+    frame.loc[0, "admissions"] += 1
+    frame.to_parquet(path)
+    planned = {p.job.param_id: p for p in plan_build(load_project(root))}
+    assert {k: p.run for k, p in planned.items()} == {"SYN01": False, "SYN02": True,
+                                                      "SYN03": False}
+    assert planned["SYN02"].reason == "inputs changed"
+
+
+def test_changing_the_notebook_or_forcing_reruns_everything(tmp_path):
+    root = write_probe_project(tmp_path, ["SYN01", "SYN02"])
+    run_build(load_project(root), jobs=2, settings=SETTINGS, renderer="builtin",
+              progress_plain=True)
+    assert all(p.run for p in plan_build(load_project(root), force=True))
+    notebook = root / "notebooks" / "probe.ipynb"
+    nb = nbformat.read(notebook, 4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("A new paragraph."))
+    nbformat.write(nb, notebook)
+    assert all(p.run for p in plan_build(load_project(root)))
+
+
+def test_crashing_hanging_and_failing_notebooks_do_not_stop_the_good_ones(tmp_path, capsys):
+    root = write_probe_project(tmp_path, ["SYN01", "CRASH", "HANG", "FAIL", "SYN02"])
+    status = main(["--project", str(root), "build", "--renderer", "builtin", "--jobs", "2",
+                   "--notebook-timeout", "8", "--cell-timeout", "60"])
+    assert status == 1
+    manifest = Manifest(root / "outputs" / MANIFEST).entries
+    assert manifest["probe/SYN01"]["status"] == "ok"
+    assert manifest["probe/SYN02"]["status"] == "ok"
+    assert manifest["probe/HANG"]["status"] == "timeout"
+    assert manifest["probe/FAIL"]["status"] == "failed"
+    assert manifest["probe/FAIL"]["attempts"] == 1  # a notebook's own error is never retried
+    assert manifest["probe/CRASH"]["status"] == "failed"
+    assert manifest["probe/CRASH"]["attempts"] == 2  # a dead kernel is retried once
+    notebooks = root / "outputs" / "notebooks" / "probe"
+    assert (notebooks / "FAIL.failed.ipynb").is_file()
+    summary = capsys.readouterr().out
+    assert "ValueError: this report is broken" in summary
+    page = (root / "outputs" / "_site" / "probe" / "FAIL.html").read_text()
+    assert "could not be built" in page and "this report is broken" in page
+    # The failures are retried next time; the good ones are not.
+    planned = {p.job.param_id: p.run for p in plan_build(load_project(root))}
+    assert planned == {"SYN01": False, "SYN02": False, "CRASH": True, "HANG": True,
+                       "FAIL": True}
+
+
+def test_a_corrupt_cache_manifest_means_rebuild_not_crash(tmp_path):
+    path = tmp_path / "manifest.json"
+    path.write_text("{not json")
+    assert Manifest(path).entries == {}
+
+
+def test_ci_mode_prints_plain_progress_lines(tmp_path, monkeypatch, capsys):
+    root = write_probe_project(tmp_path, ["SYN01"])
+    monkeypatch.setenv("CI", "true")
+    assert main(["--project", str(root), "build", "--renderer", "builtin"]) == 0
+    assert "[1/1] ok" in capsys.readouterr().err
+
+
+def test_cli_plan_says_what_would_run_and_why(tmp_path, capsys):
+    root = write_probe_project(tmp_path, ["SYN01"])
+    assert main(["--project", str(root), "plan"]) == 0
+    assert "run   probe/SYN01  never built" in capsys.readouterr().out
+
+
+def test_the_repository_demo_plan_lists_every_trust(tmp_path):
+    from .helpers import make_project
+
+    root = make_project(tmp_path, 3)
+    shutil.rmtree(root / "templates")
+    planned = plan_build(load_project(root))
+    assert [p.job.param_id for p in planned] == ["SYN01", "SYN02", "SYN03"]
