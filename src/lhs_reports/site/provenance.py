@@ -47,8 +47,7 @@ def provenance_html(provenance: dict[str, Any]) -> str:
     Examples
     --------
     >>> provenance_html({"parameters": "trust_code=<x>"})
-    '<details class="lhs-provenance"><summary>Provenance</summary><dl><dt>parameters</dt>...
-    <dd>trust_code=&lt;x&gt;</dd></dl></details>'
+    '<details class="lhs-provenance">...<dt>parameters</dt><dd>trust_code=&lt;x&gt;</dd>...'
     """
     items = "".join(f"<dt>{escape(str(k))}</dt><dd>{escape(str(v))}</dd>"
                     for k, v in provenance.items())
