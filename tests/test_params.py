@@ -117,7 +117,7 @@ def test_a_parameter_the_notebook_does_not_declare_is_an_error_before_anything_r
     finally:
         params_module.PARAMETER_MODELS["trust"] = original
     assert caught.value.field == "comparator"
-    assert "trust_code" in caught.value.hint
+    assert "trust_code (str)" in caught.value.hint
 
 
 def test_a_missing_notebook_is_an_error(project):

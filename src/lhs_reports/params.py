@@ -45,13 +45,69 @@ class TrustParameters(_Strict):
                                      description="Organisation code, e.g. SYN01")]
     trust_name: Annotated[str, Field(min_length=1, max_length=200)]
     period_end: Annotated[str, Field(description="Last month reported, YYYY-MM")] = "2025-03"
+    change_month: Annotated[
+        str | None,
+        Field(description="Month a service change took effect (YYYY-MM): SPC limits are "
+              "recalculated from it"),
+    ] = None
+    targets: Annotated[
+        dict[str, float],
+        Field(description="Targets by flow indicator id, e.g. followup_72h: 80 (percent)"),
+    ] = {}
     data_dir: Annotated[str, Field(description="Data folder; empty means the demo data")] = ""
+
+    _check_month = field_validator("period_end", mode="before")(_month)
+
+    @field_validator("change_month", mode="before")
+    @classmethod
+    def _check_change(cls, value: Any) -> Any:
+        return None if value is None else _month(value)
+
+
+Illustrates = Literal["full_lhs", "data", "technology", "learning_community", "improvement"]
+
+
+class CaseStudyMeasure(_Strict):
+    """The measure a case study's analysis shows over time (illustrative data)."""
+
+    name: Annotated[str, Field(min_length=1)]
+    unit: str = ""
+    kind: Literal["proportion", "rate"]
+    improvement: Literal["increase", "decrease"]
+    change_month: str
+    description: str = ""
+
+    _check_month = field_validator("change_month", mode="before")(_month)
+
+
+class CaseStudyParameters(_Strict):
+    """One of the learning health system case studies (``params/case_studies/``)."""
+
+    case_study_id: Annotated[str, Field(pattern=_ID)]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    summary: Annotated[str, Field(min_length=1)]
+    illustrates: Annotated[list[Illustrates], Field(min_length=1)]
+    measure: CaseStudyMeasure | None = None
+    data_dir: str = ""
+
+
+class CrossTrustParameters(_Strict):
+    """A page comparing every trust (``params/cross_trust/``)."""
+
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    period_end: str = "2025-03"
+    targets: dict[str, float] = {}
+    data_dir: str = ""
 
     _check_month = field_validator("period_end", mode="before")(_month)
 
 
 #: Parameter models by the name a family gives in the catalogue's ``schema`` key.
-PARAMETER_MODELS: dict[str, type[_Strict]] = {"trust": TrustParameters}
+PARAMETER_MODELS: dict[str, type[_Strict]] = {
+    "trust": TrustParameters,
+    "case_study": CaseStudyParameters,
+    "cross_trust": CrossTrustParameters,
+}
 
 
 class SiteSettings(_Strict):
@@ -81,7 +137,9 @@ class ReportFamily(_Strict):
         description="Data files a job reads (globs relative to the data folder, with {parameter} "
         "placeholders); the build re-runs a job when they change. Empty: every data file.",
     )
-    schema_: Literal["trust"] = Field("trust", alias="schema")
+    schema_: Literal["trust", "case_study", "cross_trust"] = Field("trust", alias="schema")
+    requires: str | None = Field(
+        None, description="Run only for parameter files where this key is set (e.g. measure)")
 
 
 class Catalogue(_Strict):
@@ -226,4 +284,7 @@ def iter_parameter_sets(project: str | Path, catalogue: Catalogue
                 raise ParameterError(f"two parameter files are both called '{path.stem}'",
                                      path=path, hint=f"rename one of {ids[path.stem]} and {path}")
             ids[path.stem] = path
-            yield family, path, load_parameters(path, family.schema_)
+            params = load_parameters(path, family.schema_)
+            if family.requires and getattr(params, family.requires, None) in (None, "", [], {}):
+                continue
+            yield family, path, params

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -69,7 +70,8 @@ class Job:
 
     @property
     def title(self) -> str:
-        name = self.parameters.get("trust_name") or self.param_id
+        name = (self.parameters.get("trust_name") or self.parameters.get("title")
+                or self.param_id)
         return str(name)
 
 
@@ -78,16 +80,35 @@ def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
     return papermill.inspect_notebook(str(notebook))
 
 
+def _type_of(info: dict[str, Any]) -> str:
+    """The declared type, from an annotation or else from the default value."""
+    annotated = info.get("inferred_type_name")
+    if annotated and annotated != "None":
+        return str(annotated)
+    try:
+        value = ast.literal_eval(str(info.get("default")))
+    except (ValueError, SyntaxError):
+        return "any"
+    return "optional" if value is None else type(value).__name__
+
+
 def _check_against_notebook(job_params: dict[str, Any], declared: dict[str, dict[str, Any]],
                             params_path: Path, notebook: Path) -> None:
-    unknown = [k for k in job_params if k not in declared]
-    if unknown:
-        raise ParameterError(
-            f"parameter '{unknown[0]}' is not declared in {notebook.name}'s parameters cell",
-            path=params_path,
-            field=unknown[0],
-            hint=f"the notebook accepts: {', '.join(declared)}",
-        )
+    """Every parameter a file may set must be declared in the notebook's parameters cell.
+
+    papermill alone only warns about an undeclared parameter and runs with the default, which
+    would silently render the notebook's default trust.
+    """
+    accepted = ", ".join(f"{name} ({_type_of(info)})" for name, info in declared.items())
+    for key in job_params:
+        if key not in declared:
+            raise ParameterError(
+                f"parameter '{key}' is not declared in {notebook.name}'s parameters cell",
+                path=params_path,
+                field=key,
+                hint=f"add '{key} = ...' to the notebook's parameters cell; it accepts: "
+                f"{accepted}",
+            )
 
 
 def plan_jobs(project: Project, *, families: list[str] | None = None,

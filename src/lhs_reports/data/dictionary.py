@@ -150,8 +150,59 @@ ACTIVITY_BY_GROUP = Table(
     key=("trust_code", "age_band", "sex", "imd_quintile", "ethnic_group"),
 )
 
+#: The eight LHS priority areas for action, in the source report's order.
+PRIORITY_AREAS: tuple[str, ...] = (
+    "clear_narrative",
+    "digital_maturity",
+    "data_analytical_expertise",
+    "system_interoperability",
+    "implementation_improvement_capacity",
+    "learning_culture",
+    "frontline_implementation_capacity",
+    "organisational_improvement_capacity",
+)
+RESPONDENT_ROLES: tuple[str, ...] = (
+    "Clinician", "Manager", "Analyst", "Board member", "Patient partner",
+)
+
+LHS_SURVEY = Table(
+    "lhs_survey",
+    "LHS priorities self-assessment survey",
+    "one row per respondent and priority area",
+    (
+        _TRUST,
+        Column("respondent_id", "str", "code", "Pseudonymous respondent identifier."),
+        Column("role", "category", "text", "Respondent's role.", allowed=RESPONDENT_ROLES),
+        Column("priority_area", "category", "code", "LHS priority area for action.",
+               allowed=PRIORITY_AREAS),
+        Column("score", "int", "Likert 1-5",
+               "Agreement that the organisation is strong in this area "
+               "(1 strongly disagree ... 5 strongly agree).", minimum=1,
+               allowed=(1, 2, 3, 4, 5)),
+    ),
+    key=("trust_code", "respondent_id", "priority_area"),
+)
+
+CASE_STUDY_SERIES = Table(
+    "case_study_series",
+    "Case-study measures (illustrative, synthetic)",
+    "one row per case study and month",
+    (
+        Column("case_study_id", "str", "code", "Case study identifier (parameter file name)."),
+        Column("month", "date", "date", "First day of the calendar month."),
+        Column("numerator", "int", "count", "Events meeting the measure's definition.",
+               minimum=0),
+        Column("denominator", "int", "count", "Eligible events or population at risk.",
+               minimum=0),
+        Column("synthetic", "int", "flag", "1: illustrative synthetic data, not the study's "
+               "results.", allowed=(0, 1)),
+    ),
+    key=("case_study_id", "month"),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (TRUSTS, ACTIVITY_MONTHLY, POPULATION, ACTIVITY_BY_GROUP)
+    t.name: t for t in (TRUSTS, ACTIVITY_MONTHLY, POPULATION, ACTIVITY_BY_GROUP, LHS_SURVEY,
+                        CASE_STUDY_SERIES)
 }
 
 

@@ -72,10 +72,11 @@ def load_table(data_dir: str | Path, name: str, *, organisation: str | None = No
             "files (see the data dictionary)",
         )
     frames = []
+    key = TABLES[name].key[0]  # the organisation (or case study) a row belongs to
     for path in files:
         frame = validate_table(_read(path), name, path=path)
-        if organisation is not None and "trust_code" in frame.columns:
-            frame = frame.loc[frame["trust_code"] == organisation]
+        if organisation is not None:
+            frame = frame.loc[frame[key] == organisation]
         frames.append(frame)
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 

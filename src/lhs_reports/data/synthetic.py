@@ -37,9 +37,14 @@ from lhs_reports.data.dictionary import (
     TABLES,
 )
 from lhs_reports.data.io import write_table_atomic
+from lhs_reports.data.synthetic_extras import (
+    CASE_STUDY_CHANGES,
+    case_study_series,
+    survey_responses,
+)
 
 #: Bump when the generator's output changes, so cached builds re-run.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 DEFAULT_SEED = 20240401
 DEFAULT_N_TRUSTS = 8
 FIRST_MONTH = pd.Timestamp("2021-04-01")
@@ -272,7 +277,8 @@ def generate(n_trusts: int = DEFAULT_N_TRUSTS, *, seed: int = DEFAULT_SEED,
     --------
     >>> tables = generate(2, n_months=36)
     >>> sorted(tables)
-    ['activity_by_group', 'activity_monthly', 'population', 'trusts']
+    ['activity_by_group', 'activity_monthly', 'case_study_series', 'lhs_survey', 'population',
+     'trusts']
     >>> len(tables["activity_monthly"])
     72
     """
@@ -296,6 +302,10 @@ def generate(n_trusts: int = DEFAULT_N_TRUSTS, *, seed: int = DEFAULT_SEED,
         "activity_monthly": pd.concat(monthlies, ignore_index=True),
         "population": pd.concat(populations, ignore_index=True),
         "activity_by_group": pd.concat(groups, ignore_index=True),
+        "lhs_survey": survey_responses([p.code for p in profiles], seed=seed),
+        "case_study_series": pd.concat(
+            [case_study_series(cid, month, seed=seed) for cid, month in CASE_STUDY_CHANGES.items()],
+            ignore_index=True),
     }
     for name, frame in tables.items():
         tables[name] = frame[TABLES[name].column_names]
@@ -320,9 +330,10 @@ def write_demo_data(directory: str | Path, n_trusts: int = DEFAULT_N_TRUSTS, *,
             continue
         folder = directory / name
         (directory / f"{name}.parquet").unlink(missing_ok=True)  # an older single-file layout
-        for code, part in frame.groupby("trust_code", sort=True):
+        by = "case_study_id" if name == "case_study_series" else "trust_code"
+        for code, part in frame.groupby(by, sort=True):
             write_table_atomic(part.reset_index(drop=True), folder / f"{code}.parquet")
-        wanted = {f"{code}.parquet" for code in frame["trust_code"].unique()}
+        wanted = {f"{code}.parquet" for code in frame[by].unique()}
         for stale in folder.glob("*.parquet"):
             if stale.name not in wanted:
                 stale.unlink()
