@@ -49,7 +49,8 @@ def write_probe_project(root: Path, codes: list[str], n_trusts: int = 4) -> Path
     (root / "params" / "trusts").mkdir(parents=True)
     notebook = nbformat.v4.new_notebook()
     parameters = nbformat.v4.new_code_cell(
-        'trust_code = "SYN01"\ntrust_name = "x"\nperiod_end = "2025-03"\ndata_dir = ""')
+        'trust_code = "SYN01"\ntrust_name = "x"\nperiod_end = "2025-03"\nchange_month = None\n'
+        'targets = {}\ndata_dir = ""')
     parameters.metadata["tags"] = ["parameters"]
     notebook.cells = [parameters, nbformat.v4.new_code_cell(PROBE)]
     for number, cell in enumerate(notebook.cells):

@@ -1,7 +1,7 @@
 """Running jobs on a Dask distributed cluster, with a warm kernel on every worker.
 
 Each Dask worker (one thread) gets a :class:`~lhs_reports.build.kernels.WarmKernel` from a
-worker plugin when it joins, so warm-up happens in parallel and once per worker. Task keys are
+worker plugin when it joins; it starts on the worker's first task and is reused after that. Task keys are
 stable (``lhs-<family>-<id>-<cache key>``), so resubmitting the same job while it runs is a
 no-op for the scheduler. Results are gathered with ``as_completed``. A worker lost mid-task is an
 infrastructure fault: Dask retries the task (``retries``) on another worker.
@@ -38,9 +38,10 @@ class WarmKernelPlugin(WorkerPlugin):
         self.kernel: WarmKernel | None = None
 
     def setup(self, worker: Any) -> None:
+        # Started on the first task, in the worker's task thread: the kernel client's sockets
+        # belong to the event loop of the thread that uses them, not the worker's own loop.
         self.kernel = WarmKernel(cwd=Path(self.root), env=kernel_environment(Path(self.root)),
                                  max_notebooks=self.settings.max_notebooks_per_worker)
-        self.kernel.start()
 
     def teardown(self, worker: Any) -> None:
         if self.kernel is not None:

@@ -17,17 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 import lhs_reports
 from lhs_reports.build.cache import MANIFEST, Manifest, cache_key
 from lhs_reports.build.outcome import ExecutionSettings, JobResult
 from lhs_reports.build.plan import Job, Project, plan_jobs
 from lhs_reports.build.progress import Progress
-from lhs_reports.data.io import write_table_atomic
 from lhs_reports.site.provenance import git_version
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from lhs_reports.build.executors import ExecutorName
 
 #: Packages whose versions every run manifest records.
@@ -60,9 +59,15 @@ class BuildReport:
 def ensure_data(project: Project) -> None:
     """Generate the demo data when the catalogue uses it (a no-op when already current)."""
     if project.uses_demo_data:
-        from lhs_reports.data.synthetic import ensure_demo_data
+        from lhs_reports.data.demo_manifest import DEFAULT_N_MONTHS, is_current
+        from lhs_reports.data.dictionary import TABLES
 
         demo = project.catalogue.data.demo
+        if is_current(project.data_dir, demo.n_trusts, demo.seed, DEFAULT_N_MONTHS,
+                      list(TABLES)):
+            return
+        from lhs_reports.data.synthetic import ensure_demo_data
+
         ensure_demo_data(project.data_dir, demo.n_trusts, seed=demo.seed)
 
 
@@ -120,6 +125,8 @@ def _job_provenance(entry: dict[str, Any]) -> dict[str, str]:
 
 
 def results_table(planned: Sequence[PlannedJob], manifest: Manifest) -> pd.DataFrame:
+    import pandas as pd
+
     """Every job's recorded headline results, as one tidy table."""
     rows = []
     for item in planned:
@@ -187,7 +194,11 @@ def run_build(project: Project, *, executor: ExecutorName = "local", jobs: int |
     ran_by_key = {r.key: r for r in ran}
     results = [ran_by_key.get(p.job.key) or _not_run(p, manifest) for p in planned]
     finished_execution = dt.datetime.now(dt.UTC)
-    write_table_atomic(results_table(planned, manifest), project.outputs / "results.parquet")
+    results_path = project.outputs / "results.parquet"
+    if ran or not results_path.is_file():
+        from lhs_reports.data.io import write_table_atomic
+
+        write_table_atomic(results_table(planned, manifest), results_path)
     run_manifest = {
         "started": started.isoformat(timespec="seconds"),
         "finished_execution": finished_execution.isoformat(timespec="seconds"),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-
-import papermill
 
 from lhs_reports.data.locations import DEMO_DATA_DIR
 from lhs_reports.errors import ParameterError
@@ -75,9 +75,31 @@ class Job:
         return str(name)
 
 
-def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
-    """The parameters declared in the notebook's ``parameters`` cell (name -> info)."""
-    return papermill.inspect_notebook(str(notebook))
+def notebook_parameters(notebook: Path, cache_dir: Path | None = None
+                        ) -> dict[str, dict[str, Any]]:
+    """The parameters declared in the notebook's ``parameters`` cell (name -> info).
+
+    From papermill's ``inspect_notebook``, remembered per notebook content in ``cache_dir`` so
+    that a build with nothing to do need not import papermill and nbformat.
+    """
+    cached = None
+    if cache_dir is not None:
+        digest = hashlib.sha256(notebook.read_bytes()).hexdigest()[:20]
+        cached = cache_dir / f"parameters-{digest}.json"
+        if cached.is_file():
+            try:
+                return dict(json.loads(cached.read_text()))
+            except ValueError:
+                pass
+    import papermill
+
+    declared = dict(papermill.inspect_notebook(str(notebook)))
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        tmp.write_text(json.dumps(declared, default=str))
+        tmp.replace(cached)
+    return declared
 
 
 def _type_of(info: dict[str, Any]) -> str:
@@ -132,7 +154,8 @@ def plan_jobs(project: Project, *, families: list[str] | None = None,
             continue
         notebook = project.root / family.notebook
         if notebook not in declared_cache:
-            declared_cache[notebook] = notebook_parameters(notebook)
+            declared_cache[notebook] = notebook_parameters(
+                notebook, project.outputs / ".cache")
         values = params.model_dump()
         if not values.get("data_dir"):
             values["data_dir"] = str(project.data_dir)

@@ -28,6 +28,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lhs_reports.data.demo_manifest import (
+    DEFAULT_N_MONTHS,
+    DEFAULT_N_TRUSTS,
+    DEFAULT_SEED,
+    MANIFEST_NAME,
+    expected_manifest,
+    is_current,
+)
 from lhs_reports.data.dictionary import (
     AGE_BANDS,
     ETHNIC_GROUPS,
@@ -43,12 +51,7 @@ from lhs_reports.data.synthetic_extras import (
     survey_responses,
 )
 
-#: Bump when the generator's output changes, so cached builds re-run.
-GENERATOR_VERSION = "2"
-DEFAULT_SEED = 20240401
-DEFAULT_N_TRUSTS = 8
 FIRST_MONTH = pd.Timestamp("2021-04-01")
-DEFAULT_N_MONTHS = 48  # April 2021 - March 2025
 
 #: Planted patterns, by trust code.
 STEP_CHANGE_TRUST = "SYN02"
@@ -337,36 +340,17 @@ def write_demo_data(directory: str | Path, n_trusts: int = DEFAULT_N_TRUSTS, *,
         for stale in folder.glob("*.parquet"):
             if stale.name not in wanted:
                 stale.unlink()
-    manifest = directory / "manifest.json"
+    manifest = directory / MANIFEST_NAME
     tmp = manifest.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(_manifest(n_trusts, seed, n_months), indent=2))
+    tmp.write_text(json.dumps(expected_manifest(n_trusts, seed, n_months), indent=2))
     tmp.replace(manifest)
     return directory
-
-
-def _manifest(n_trusts: int, seed: int, n_months: int) -> dict[str, object]:
-    return {
-        "synthetic": True,
-        "generator": "lhs_reports.data.synthetic",
-        "generator_version": GENERATOR_VERSION,
-        "n_trusts": n_trusts,
-        "seed": seed,
-        "n_months": n_months,
-    }
 
 
 def ensure_demo_data(directory: str | Path, n_trusts: int = DEFAULT_N_TRUSTS, *,
                      seed: int = DEFAULT_SEED, n_months: int = DEFAULT_N_MONTHS) -> Path:
     """Write the demo data unless ``directory`` already holds exactly this generation."""
     directory = Path(directory)
-    manifest = directory / "manifest.json"
-    try:
-        current = json.loads(manifest.read_text())
-    except (OSError, ValueError):
-        current = None
-    wanted = _manifest(n_trusts, seed, n_months)
-    complete = (directory / "trusts.parquet").exists() and all(
-        any((directory / name).glob("*.parquet")) for name in TABLES if name != "trusts")
-    if current == wanted and complete:
+    if is_current(directory, n_trusts, seed, n_months, list(TABLES)):
         return directory
     return write_demo_data(directory, n_trusts, seed=seed, n_months=n_months)

@@ -87,6 +87,40 @@ def _family_listing(project: Project, family_id: str, jobs: Sequence[Job],
     return "\n".join(lines) + "\n"
 
 
+ILLUSTRATES_LABELS = {
+    "full_lhs": "full learning health system",
+    "data": "data",
+    "technology": "technology",
+    "learning_community": "learning community",
+    "improvement": "improvement",
+}
+
+
+def _case_study_listing(project: Project, family_id: str, jobs: Sequence[Job],
+                        results: dict[str, JobResult]) -> str:
+    """Every case study (with or without an analysis), tagged with what it illustrates."""
+    from lhs_reports.params import load_parameters, parameter_files
+
+    family = next(f for f in project.catalogue.families if f.id == family_id)
+    analysed = {j.param_id: j for j in jobs}
+    lines = [md_escape(family.description), "",
+             "| Case study | Illustrates | Summary | Analysis |", "|---|---|---|---|"]
+    for path in parameter_files(project.root, family):
+        params = load_parameters(path, family.schema_)
+        tags = ", ".join(ILLUSTRATES_LABELS[t] for t in getattr(params, "illustrates", []))
+        job = analysed.get(path.stem)
+        if job is None:
+            analysis = "description only"
+        elif (result := results.get(job.key)) is not None and not result.ok:
+            analysis = f"[failed]({job.param_id}.html)"
+        else:
+            analysis = f"[illustrative analysis]({job.param_id}.html)"
+        title = md_escape(getattr(params, "title", path.stem))
+        summary = md_escape(" ".join(str(getattr(params, "summary", "")).split()))
+        lines.append(f"| {title} | {md_escape(tags)} | {summary} | {analysis} |")
+    return "\n".join(lines) + "\n"
+
+
 def _about_data() -> str:
     lines = [
         "Every report reads the tables below from the data folder named in "
@@ -125,13 +159,14 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
     report_lines = []
     for family in project.catalogue.families:
         family_jobs = [j for j in jobs if j.family.id == family.id]
-        if not family_jobs:
+        listing = _case_study_listing if family.schema_ == "case_study" else _family_listing
+        if not family_jobs and listing is _family_listing:
             continue
         nav.append(NavItem(family.title, f"{family.id}/index.html"))
         report_lines.append(f"- [{md_escape(family.title)}]({family.id}/index.html): "
                             f"{len(family_jobs)} reports")
         pages.append(Page(f"{family.id}/index", family.title, "markdown",
-                          _family_listing(project, family.id, family_jobs, by_key),
+                          listing(project, family.id, family_jobs, by_key),
                           provenance=provenance, section=family.id))
         for job in family_jobs:
             result = by_key.get(job.key)
@@ -155,6 +190,11 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
         pages.append(Page("methods", str(methods_meta.get("title", "Methods")), "markdown",
                           methods_body, provenance=provenance, section="methods"))
         nav.append(NavItem("Methods", "methods.html"))
+    # One hand-written page per statistic family, under methods/.
+    for path in sorted((project.root / "methods").glob("*.qmd")):
+        meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+        pages.append(Page(f"methods/{path.stem}", str(meta.get("title", path.stem)), "markdown",
+                          body, provenance=provenance, section="methods"))
     pages.append(Page("about-data", "About the data", "markdown", _about_data(),
                       provenance=provenance, section="about-data"))
     nav.append(NavItem("About the data", "about-data.html"))

@@ -15,11 +15,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import yaml
 
 from lhs_reports.errors import RenderError
-from lhs_reports.site.notebooks import publishable_notebook
 from lhs_reports.site.pages import Page, SiteModel
 from lhs_reports.site.provenance import provenance_html
 from lhs_reports.site.text import yaml_title
@@ -74,6 +72,10 @@ def _front_matter(page: Page) -> str:
 
 def stage(site: SiteModel, project_root: Path, stage_dir: Path) -> Path:
     """Write the Quarto project for ``site`` into ``stage_dir`` (recreated)."""
+    import nbformat
+
+    from lhs_reports.site.notebooks import publishable_notebook
+
     if stage_dir.exists():
         shutil.rmtree(stage_dir)
     stage_dir.mkdir(parents=True)

@@ -1,0 +1,131 @@
+"""The LHS priorities self-assessment: the eight priority areas for action, scored by survey.
+
+Each respondent rates how strong their organisation is in each area (1-5). An area's result is
+the share of respondents who agree or strongly agree (4 or 5), with a Wilson score interval,
+compared with all organisations pooled. The organisation's top three priorities are the areas
+where it is weakest: the lowest share agreeing, ties broken by the larger gap below the
+all-organisation share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lhs_reports.data.dictionary import PRIORITY_AREAS
+from lhs_reports.errors import DataError
+from lhs_reports.stats.rates import wilson_interval
+
+AGREE_FROM = 4
+
+
+@dataclass(frozen=True)
+class PriorityArea:
+    id: str
+    title: str
+    recommendation: str
+
+
+PRIORITY_AREA_TEXT: tuple[PriorityArea, ...] = (
+    PriorityArea("clear_narrative", "A clear narrative",
+                 "Explain what a learning health system is, why it matters locally and what "
+                 "it asks of staff, patients and partners."),
+    PriorityArea("digital_maturity", "Digital maturity",
+                 "Make routine data capture reliable and usable in the systems staff already "
+                 "work in."),
+    PriorityArea("data_analytical_expertise", "Data and analytical expertise",
+                 "Build and keep analytical capacity close to services, with time to turn data "
+                 "into learning."),
+    PriorityArea("system_interoperability", "System interoperability",
+                 "Let data follow the patient across organisations, with common standards."),
+    PriorityArea("implementation_improvement_capacity", "Implementation and improvement capacity",
+                 "Give teams the skills and support to act on what the data show."),
+    PriorityArea("learning_culture", "A learning culture",
+                 "Make it safe and normal to look at variation and outcomes and to learn from "
+                 "them."),
+    PriorityArea("frontline_implementation_capacity", "Frontline implementation capacity",
+                 "Protect frontline time for testing and spreading changes."),
+    PriorityArea("organisational_improvement_capacity", "Organisational improvement capacity",
+                 "Align leadership, governance and resources behind continuous improvement."),
+)
+_TEXT = {area.id: area for area in PRIORITY_AREA_TEXT}
+assert tuple(_TEXT) == PRIORITY_AREAS
+
+
+def agreement_by_area(survey: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
+    """Share agreeing (score >= 4) per priority area with Wilson intervals.
+
+    Examples
+    --------
+    >>> survey = pd.DataFrame({"priority_area": ["learning_culture"] * 4,
+    ...                        "score": [5, 4, 2, 3]})
+    >>> row = agreement_by_area(survey).loc["learning_culture"]
+    >>> int(row["agree"]), int(row["respondents"]), float(row["value"])
+    (2, 4, 0.5)
+    """
+    if survey.empty:
+        raise DataError("the survey has no responses", field="score",
+                        hint="check the lhs_survey table has rows for this organisation")
+    grouped = survey.assign(agrees=survey["score"] >= AGREE_FROM).groupby(
+        "priority_area", observed=True)["agrees"].agg(["sum", "count"])
+    grouped = grouped.reindex([a for a in PRIORITY_AREAS if a in grouped.index])
+    lower, upper = wilson_interval(grouped["sum"].astype(float),
+                                   grouped["count"].astype(float), confidence=confidence)
+    return pd.DataFrame({
+        "agree": grouped["sum"].astype("int64"),
+        "respondents": grouped["count"].astype("int64"),
+        "value": grouped["sum"] / grouped["count"],
+        "lower_ci": lower,
+        "upper_ci": upper,
+        "confidence": confidence,
+        "method": "Wilson score",
+    })
+
+
+def compare_with_all(mine: pd.DataFrame, everyone: pd.DataFrame) -> pd.DataFrame:
+    """One organisation's agreement beside all organisations', with a plain-English reading.
+
+    As Fingertips compares an area with England: "higher" or "lower" when the all-organisation
+    value lies outside the organisation's confidence interval, otherwise "similar".
+    """
+    table = mine.join(everyone[["value", "lower_ci", "upper_ci"]], rsuffix="_all")
+    higher = table["lower_ci"] > table["value_all"]
+    lower = table["upper_ci"] < table["value_all"]
+    table["comparison"] = "similar"
+    table.loc[higher, "comparison"] = "higher"
+    table.loc[lower, "comparison"] = "lower"
+    table["gap"] = table["value"] - table["value_all"]
+    return table
+
+
+def top_priorities(comparison: pd.DataFrame, n: int = 3) -> list[str]:
+    """The ``n`` weakest areas: lowest share agreeing, then the larger gap below everyone."""
+    ranked = comparison.sort_values(["value", "gap"], kind="mergesort")
+    return list(ranked.index[:n])
+
+
+def priorities_table(comparison: pd.DataFrame) -> pd.DataFrame:
+    """A reader-facing table (percentages; respondent counts go through disclosure control)."""
+    return pd.DataFrame({
+        "Priority area": [_TEXT[a].title for a in comparison.index],
+        "Respondents": comparison["respondents"].to_numpy(),
+        "Agree (%)": (comparison["value"] * 100).round(1).to_numpy(),
+        "95% CI": [f"{lo * 100:.1f} to {hi * 100:.1f}"
+                   for lo, hi in zip(comparison["lower_ci"], comparison["upper_ci"], strict=True)],
+        "All organisations (%)": (comparison["value_all"] * 100).round(1).to_numpy(),
+        "Compared with all": comparison["comparison"].to_numpy(),
+    })
+
+
+def priorities_narrative(comparison: pd.DataFrame, organisation: str) -> str:
+    """Markdown: the top three priorities with their recommendations, from the numbers."""
+    lines = [f"**Top three priorities for {organisation}** (weakest self-assessed areas):", ""]
+    for rank, area in enumerate(top_priorities(comparison), start=1):
+        row = comparison.loc[area]
+        text = _TEXT[area]
+        lines.append(
+            f"{rank}. **{text.title}**: {row['value'] * 100:.0f}% agree it is a strength "
+            f"(all organisations {row['value_all'] * 100:.0f}%; {row['comparison']}). "
+            f"*Recommendation:* {text.recommendation}")
+    return "\n".join(lines)
