@@ -1,10 +1,10 @@
 """Running jobs on a Dask distributed cluster, with a warm kernel on every worker.
 
 Each Dask worker (one thread) gets a :class:`~lhs_reports.build.kernels.WarmKernel` from a
-worker plugin when it joins; it starts on the worker's first task and is reused after that. Task keys are
-stable (``lhs-<family>-<id>-<cache key>``), so resubmitting the same job while it runs is a
-no-op for the scheduler. Results are gathered with ``as_completed``. A worker lost mid-task is an
-infrastructure fault: Dask retries the task (``retries``) on another worker.
+worker plugin when it joins; it starts on the worker's first task and is reused after that.
+Task keys are stable (``lhs-<family>-<id>-<cache key>``), so resubmitting the same job while
+it runs is a no-op for the scheduler. Results are gathered with ``as_completed``. A worker lost
+mid-task is an infrastructure fault: Dask retries the task (``retries``) on another worker.
 """
 
 from __future__ import annotations

@@ -3,6 +3,30 @@
 Imports nothing else from ``lhs_reports`` except :mod:`lhs_reports.errors`.
 """
 
-from lhs_reports.stats.rates import byar_interval, exact_poisson_interval, wilson_interval
+from lhs_reports.stats.rates import (
+    byar_interval,
+    crude_rate,
+    exact_poisson_interval,
+    wilson_interval,
+)
+from lhs_reports.stats.spc import (
+    MDC_EXCEL,
+    ShortBaselineWarning,
+    assurance_icon,
+    variation_icon,
+    xmr,
+    xmr_icons,
+)
 
-__all__ = ["byar_interval", "exact_poisson_interval", "wilson_interval"]
+__all__ = [
+    "MDC_EXCEL",
+    "ShortBaselineWarning",
+    "assurance_icon",
+    "byar_interval",
+    "crude_rate",
+    "exact_poisson_interval",
+    "variation_icon",
+    "wilson_interval",
+    "xmr",
+    "xmr_icons",
+]
