@@ -234,4 +234,5 @@ def test_the_repository_demo_plan_lists_every_trust(tmp_path):
     root = make_project(tmp_path, 3)
     shutil.rmtree(root / "templates")
     planned = plan_build(load_project(root))
-    assert [p.job.param_id for p in planned] == ["SYN01", "SYN02", "SYN03"]
+    assert [p.job.key for p in planned] == [
+        f"{family}/SYN0{i}" for family in ("needs_assessment", "crisis_flow") for i in (1, 2, 3)]

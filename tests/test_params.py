@@ -134,7 +134,7 @@ def test_a_glob_matching_nothing_is_an_error(project):
 
 def test_cli_check_passes_on_good_files(project, capsys):
     assert main(["--project", str(project), "check"]) == 0
-    assert "OK: 2 parameter sets" in capsys.readouterr().out
+    assert "OK: 2 parameter files, 4 jobs" in capsys.readouterr().out
 
 
 def test_cli_check_prints_the_first_problem_without_traceback_and_exits_2(project, capsys):

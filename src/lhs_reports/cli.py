@@ -73,7 +73,8 @@ def _check(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     jobs = plan_jobs(project)
     families = sorted({j.family.id for j in jobs})
-    print(f"OK: {len(jobs)} parameter sets across {len(families)} report "
+    files = {j.params_path for j in jobs}
+    print(f"OK: {len(files)} parameter files, {len(jobs)} jobs across {len(families)} report "
           f"{'family' if len(families) == 1 else 'families'} ({', '.join(families)})")
     return 0
 

@@ -63,6 +63,19 @@ class TrustParameters(_Strict):
     def _check_change(cls, value: Any) -> Any:
         return None if value is None else _month(value)
 
+    @field_validator("targets")
+    @classmethod
+    def _known_indicators(cls, targets: dict[str, float]) -> dict[str, float]:
+        from lhs_reports.reports.flow_indicators import INDICATORS_BY_ID
+
+        for name in targets:
+            if name not in INDICATORS_BY_ID:
+                close = difflib.get_close_matches(name, INDICATORS_BY_ID, n=1)
+                raise ValueError(f"unknown indicator {name!r}"
+                                 + (f" (did you mean {close[0]!r}?)" if close else "")
+                                 + f"; indicators are {', '.join(INDICATORS_BY_ID)}")
+        return targets
+
 
 Illustrates = Literal["full_lhs", "data", "technology", "learning_community", "improvement"]
 

@@ -12,6 +12,7 @@ from plotnine import (
     ggplot,
     labs,
     scale_color_manual,
+    scale_x_datetime,
 )
 
 from lhs_reports.plots.theme import MDC_COLOURS, MDC_LIMIT_COLOUR, MDC_TARGET_COLOUR, theme_nhs
@@ -80,6 +81,8 @@ def spc_chart(result: pd.DataFrame, *, title: str | None = None,
         + labs(x="", y=y_label or "Value", title=title, color="")
         + theme_nhs()
     )
+    if isinstance(result.index, pd.DatetimeIndex):
+        chart = chart + scale_x_datetime(date_labels="%b %Y")
     target = result.attrs.get("target")
     if target is not None and np.isfinite(target):
         target_line = pd.DataFrame({"x": [frame["x"].iloc[0]], "xend": [frame["x"].iloc[-1]],

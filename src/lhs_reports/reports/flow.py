@@ -8,48 +8,13 @@ monthly counts from the activity table, with the direction that counts as improv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import pandas as pd
 
+from lhs_reports.reports.flow_indicators import INDICATORS, INDICATORS_BY_ID, Indicator
 
-@dataclass(frozen=True)
-class Indicator:
-    """One flow indicator: ``numerator / denominator x multiplier`` per month."""
-
-    id: str
-    title: str
-    numerator: str
-    denominator: str | None
-    multiplier: float
-    unit: str
-    improvement: Literal["increase", "decrease", "neutral"]
-    kind: Literal["proportion", "ratio", "count"]
-    message: str
-
-    def label(self, value: float) -> str:
-        if self.unit == "%":
-            return f"{value:.1f}%"
-        return f"{value:,.1f} {self.unit}".strip()
-
-
-INDICATORS: tuple[Indicator, ...] = (
-    Indicator("crisis_24h", "Crisis referrals seen within 24 hours", "crisis_contacts_24h",
-              "crisis_contacts", 100, "%", "increase", "proportion",
-              "Timely access before crisis"),
-    Indicator("length_of_stay", "Average length of stay", "occupied_bed_days", "discharges", 1,
-              "days", "decrease", "ratio", "Flow: easy in, easy out"),
-    Indicator("delayed_discharge", "Delayed discharge days per 100 occupied bed days",
-              "delayed_discharge_days", "occupied_bed_days", 100, "per 100 bed days",
-              "decrease", "ratio", "Flow: easy in, easy out"),
-    Indicator("out_of_area", "Out-of-area placement bed days", "out_of_area_bed_days", None, 1,
-              "bed days", "decrease", "count", "Flow: care close to home"),
-    Indicator("followup_72h", "Discharges followed up within 72 hours", "followups_72h",
-              "discharges", 100, "%", "increase", "proportion", "Safe transitions"),
-    Indicator("readmission_30d", "Emergency readmissions within 30 days", "readmissions_30d",
-              "discharges", 100, "%", "decrease", "proportion", "Outcomes"),
-)
-INDICATORS_BY_ID = {i.id: i for i in INDICATORS}
+__all__ = ["INDICATORS", "INDICATORS_BY_ID", "FlowPanel", "Indicator", "flow_panels",
+           "icon_summary", "indicator_series", "period_totals", "record_panels"]
 
 
 def indicator_series(monthly: pd.DataFrame, indicator: Indicator) -> pd.Series:
@@ -78,3 +43,91 @@ def period_totals(monthly: pd.DataFrame, indicator: Indicator) -> tuple[float, f
     numerator = float(monthly[indicator.numerator].sum())
     denominator = float(monthly[indicator.denominator].sum()) if indicator.denominator else 1.0
     return numerator, denominator
+
+
+@dataclass(frozen=True)
+class FlowPanel:
+    """One indicator's XmR chart result and icons for one trust."""
+
+    indicator: Indicator
+    result: pd.DataFrame
+    icons: dict[str, str | None]
+    unrebased_special_causes: frozenset[str]
+
+
+def flow_panels(monthly: pd.DataFrame, *, period_end: str, change_month: str | None = None,
+                targets: dict[str, float] | None = None) -> list[FlowPanel]:
+    """XmR results for every indicator, up to ``period_end``, rebased at ``change_month``.
+
+    ``unrebased_special_causes`` records what the chart shows *without* the rebase, so a
+    report can say that the data themselves signal the change the parameter file records.
+    """
+    import warnings
+
+    from lhs_reports.stats.spc import ShortBaselineWarning, rebase_positions, xmr, xmr_icons
+
+    targets = targets or {}
+    end = pd.Timestamp(f"{period_end}-01")
+    window = monthly.loc[monthly["month"] <= end]
+    panels = []
+    for indicator in INDICATORS:
+        series = indicator_series(window, indicator)
+        rebase = rebase_positions(series.index, [f"{change_month}-01"]) if change_month else None
+        target = targets.get(indicator.id)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ShortBaselineWarning)
+            result = xmr(series, improvement=indicator.improvement, target=target,
+                         rebase_at=rebase)
+            plain = xmr(series, improvement=indicator.improvement)
+        panels.append(FlowPanel(indicator, result, xmr_icons(result),
+                                frozenset(plain["special_cause"]) - {"none"}))
+    return panels
+
+
+VARIATION_LABELS = {
+    "common_cause": "Common cause",
+    "improvement_high": "Improvement (higher)",
+    "improvement_low": "Improvement (lower)",
+    "concern_high": "Concern (higher)",
+    "concern_low": "Concern (lower)",
+    "neutral_high": "Special cause (higher)",
+    "neutral_low": "Special cause (lower)",
+}
+ASSURANCE_LABELS = {
+    "consistent_pass": "Consistently meets target",
+    "consistent_fail": "Consistently misses target",
+    "inconsistent": "Hit and miss",
+    None: "No target",
+}
+
+
+def icon_summary(panels: list[FlowPanel]) -> pd.DataFrame:
+    """The Making Data Count summary table: latest value, mean, variation and assurance."""
+    rows = []
+    for panel in panels:
+        last = panel.result.iloc[-1]
+        target = panel.result.attrs.get("target")
+        rows.append({
+            "Indicator": panel.indicator.title,
+            "GIRFT message": panel.indicator.message,
+            "Latest": panel.indicator.label(float(last["value"])),
+            "Mean": panel.indicator.label(float(last["mean"])),
+            "Target": "-" if target is None else panel.indicator.label(float(target)),
+            "Variation": VARIATION_LABELS[str(panel.icons["variation"])],
+            "Assurance": ASSURANCE_LABELS[panel.icons["assurance"]],
+        })
+    return pd.DataFrame(rows)
+
+
+def record_panels(panels: list[FlowPanel]) -> None:
+    """Publish each indicator's headline results for cross-trust pages and tests."""
+    from lhs_reports.results import record
+
+    for panel in panels:
+        last = panel.result.iloc[-1]
+        key = panel.indicator.id
+        record(f"{key}_latest", float(last["value"]), unit=panel.indicator.unit)
+        record(f"{key}_mean", float(last["mean"]), unit=panel.indicator.unit)
+        record(f"{key}_variation", panel.icons["variation"])
+        record(f"{key}_assurance", panel.icons["assurance"] or "none")
+        record(f"{key}_signals_without_rebase", ",".join(sorted(panel.unrebased_special_causes)))
