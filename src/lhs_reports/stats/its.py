@@ -1,0 +1,253 @@
+"""Interrupted time series: segmented regression on statsmodels.
+
+``y_t = b0 + b1 t + b2 D_t + b3 (t - T0) D_t`` with ``t = 1..n``, ``D_t`` = 1 after the
+intervention and ``T0`` the last pre-intervention time: ``b2`` is the change in level, ``b3``
+the change in slope (Lopez Bernal et al.'s parametrisation).
+
+- ``family="gaussian"``: OLS with Newey-West (HAC) standard errors at ``hac_lag`` (Bartlett
+  kernel, no small-sample adjustment: R ``sandwich::NeweyWest(m, lag=L, prewhite=FALSE,
+  adjust=FALSE)``). The default lag is ``floor(4 (n/100)^(2/9))`` (Newey and West 1994).
+- ``family="poisson"`` / ``"quasipoisson"``: a log-linear GLM for counts, optionally with a
+  population offset (``log(offset)``); quasi-Poisson scales the standard errors by the Pearson
+  dispersion X^2 / (n - p), as R's ``quasipoisson`` does. Effects are rate ratios.
+- ``seasonality_harmonics=k`` adds k Fourier pairs sin/cos(2 pi j period_position / period).
+
+Validated against Lopez Bernal, Cummins & Gasparrini (2017) on their Sicily data (rate ratio
+of the smoking ban 0.885, 0.839-0.933) to 1e-6 (coefficients) and 1e-5 (quasi-Poisson
+dispersion and standard errors, which differ from R's IRLS by ~2e-6 relative).
+
+References
+----------
+.. [1] Lopez Bernal J, Cummins S, Gasparrini A (2017). Interrupted time series regression for the
+   evaluation of public health interventions: a tutorial. Int J Epidemiol 46(1):348-355.
+   doi:10.1093/ije/dyw098
+.. [2] Newey WK, West KD (1994). Automatic lag selection in covariance matrix estimation.
+   Rev Econ Stud 61(4):631-653. doi:10.2307/2297912
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from statsmodels.stats.diagnostic import acorr_ljungbox
+from statsmodels.stats.stattools import durbin_watson
+
+from lhs_reports.errors import DataError
+from lhs_reports.stats._common import check_confidence, z_for
+
+Family = Literal["gaussian", "poisson", "quasipoisson"]
+MIN_POINTS_EACH_SIDE = 3
+
+
+@dataclass(frozen=True)
+class SegmentedRegression:
+    """The fitted model and what a report needs from it."""
+
+    coefficients: pd.DataFrame
+    fitted: pd.Series
+    counterfactual: pd.Series
+    family: Family
+    method: str
+    confidence: float
+    dispersion: float
+    durbin_watson: float
+    ljung_box_p: float
+    intervention_position: int
+    hac_lag: int | None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    def _effect(self, term: str) -> pd.Series:
+        return self.coefficients.loc[term]
+
+    @property
+    def level_change(self) -> pd.Series:
+        """Change in level at the intervention (``level_change`` row)."""
+        return self._effect("level_change")
+
+    @property
+    def slope_change(self) -> pd.Series:
+        """Change in slope per period after the intervention (``slope_change`` row)."""
+        return self._effect("slope_change")
+
+
+def _default_lag(n: int) -> int:
+    return int(np.floor(4 * (n / 100) ** (2 / 9)))
+
+
+def _position(index: pd.Index, intervention_at: Any) -> int:
+    if intervention_at in index:
+        return int(index.get_loc(intervention_at))
+    if isinstance(intervention_at, (int, np.integer)):
+        return int(intervention_at)
+    try:
+        stamp = pd.Timestamp(intervention_at)
+    except (TypeError, ValueError):
+        stamp = None
+    if stamp is not None and isinstance(index, pd.DatetimeIndex):
+        after = np.flatnonzero(index >= stamp)
+        if len(after):
+            return int(after[0])
+    raise DataError(f"intervention point {intervention_at!r} is not in the series",
+                    field="intervention_at",
+                    hint="give the first post-intervention index label (e.g. a month) or position")
+
+
+def design_matrix(n: int, position: int, *, slope_change: bool = True,
+                  harmonics: int = 0, period: int = 12,
+                  period_position: np.ndarray | None = None) -> pd.DataFrame:
+    """The segmented-regression design: intercept, time (1..n), level and slope change, and
+    optional Fourier terms.
+
+    Examples
+    --------
+    >>> design_matrix(5, 3).to_numpy().tolist()
+    [[1.0, 1.0, 0.0, 0.0], [1.0, 2.0, 0.0, 0.0], [1.0, 3.0, 0.0, 0.0], [1.0, 4.0, 1.0, 1.0],
+     [1.0, 5.0, 1.0, 2.0]]
+    """
+    time = np.arange(1, n + 1, dtype=float)
+    after = (np.arange(n) >= position).astype(float)
+    columns = {"intercept": np.ones(n), "time": time, "level_change": after}
+    if slope_change:
+        # (time - T0) x D with T0 the last pre-intervention time, as Lopez Bernal et al.:
+        # 1 at the first post-intervention point.
+        columns["slope_change"] = (time - position) * after
+    phase = (np.arange(n) if period_position is None else np.asarray(period_position, float))
+    for k in range(1, harmonics + 1):
+        columns[f"sin{k}"] = np.sin(2 * np.pi * k * phase / period)
+        columns[f"cos{k}"] = np.cos(2 * np.pi * k * phase / period)
+    return pd.DataFrame(columns)
+
+
+def segmented_regression(
+    values: Any,
+    *,
+    intervention_at: Any,
+    family: Family = "gaussian",
+    offset: Any = None,
+    hac_lag: int | None = None,
+    seasonality_harmonics: int = 0,
+    period: int = 12,
+    period_position: Any = None,
+    slope_change: bool = True,
+    confidence: float = 0.95,
+) -> SegmentedRegression:
+    """Fit an interrupted time series (segmented regression).
+
+    Parameters
+    ----------
+    values
+        The outcome in time order (Series or array-like); counts for the Poisson families.
+    intervention_at
+        The first post-intervention point: an index label (e.g. a month), a date, or a position.
+    family
+        ``"gaussian"`` (OLS, Newey-West SEs), ``"poisson"`` or ``"quasipoisson"`` (log link).
+    offset
+        Population (or person-time) for a rate model; its log is the offset. Must be positive.
+    hac_lag
+        Newey-West lag for the Gaussian model (default ``floor(4 (n/100)^(2/9))``; 0 = OLS SEs).
+    seasonality_harmonics
+        Number of Fourier pairs for seasonality.
+    period, period_position
+        Season length, and each point's position in the season (e.g. calendar month);
+        by default positions 0, 1, 2, ... from the first point.
+    slope_change
+        Include the change-in-slope term.
+    confidence
+        Level of the confidence intervals.
+
+    Returns
+    -------
+    SegmentedRegression
+        ``coefficients`` has ``estimate``, ``std_error``, ``lower_ci``, ``upper_ci``,
+        ``p_value`` (and ``rate_ratio``, ``rr_lower``, ``rr_upper`` for log links).
+
+    Examples
+    --------
+    >>> y = [10, 11, 12, 13, 14, 20, 21, 22, 23, 24]
+    >>> fit = segmented_regression(y, intervention_at=5, hac_lag=0)
+    >>> round(float(fit.level_change["estimate"]), 6), round(float(fit.slope_change["estimate"]), 6)
+    (5.0, 0.0)
+    """
+    if family not in ("gaussian", "poisson", "quasipoisson"):
+        raise DataError(f"family must be gaussian, poisson or quasipoisson, got {family!r}",
+                        field="family", hint="use poisson/quasipoisson for counts")
+    check_confidence(confidence)
+    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, float))
+    y = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    if np.isnan(y).any():
+        raise DataError("values contain missing entries", field="values",
+                        row=int(np.flatnonzero(np.isnan(y))[0]) + 1,
+                        hint="segmented regression needs a complete series; impute or trim")
+    n = len(y)
+    position = _position(series.index, intervention_at)
+    if position < MIN_POINTS_EACH_SIDE or n - position < MIN_POINTS_EACH_SIDE:
+        raise DataError(
+            f"the intervention must leave at least {MIN_POINTS_EACH_SIDE} points on each side "
+            f"(it leaves {position} before and {n - position} after)",
+            field="intervention_at", hint="check the intervention date against the series")
+    exog = design_matrix(n, position, slope_change=slope_change,
+                         harmonics=seasonality_harmonics, period=period,
+                         period_position=period_position)
+    z = z_for(confidence)
+    if family == "gaussian":
+        lag = _default_lag(n) if hac_lag is None else int(hac_lag)
+        model = sm.OLS(y, exog)
+        fit = (model.fit(cov_type="HAC", cov_kwds={"maxlags": lag}) if lag > 0
+               else model.fit())
+        dispersion = float(fit.scale)
+        method = (f"OLS segmented regression, Newey-West standard errors (lag {lag})" if lag
+                  else "OLS segmented regression")
+        residuals = np.asarray(fit.resid)
+    else:
+        if (y < 0).any():
+            raise DataError("counts must not be negative", field="values",
+                            hint="Poisson models need counts of 0 or more")
+        log_offset = None
+        if offset is not None:
+            off = np.asarray(offset, dtype=float)
+            if off.shape != y.shape or (off <= 0).any() or np.isnan(off).any():
+                raise DataError("offset must be positive, one value per point", field="offset",
+                                hint="give the population for every period")
+            log_offset = np.log(off)
+        model = sm.GLM(y, exog, family=sm.families.Poisson(), offset=log_offset)
+        fit = model.fit(scale="X2", tol=1e-12) if family == "quasipoisson" \
+            else model.fit(tol=1e-12)
+        dispersion = float(fit.scale)
+        method = ("quasi-Poisson" if family == "quasipoisson" else "Poisson") + \
+            " segmented regression (log link" + (", population offset)" if offset is not None
+                                                 else ")")
+        lag = None
+        residuals = np.asarray(fit.resid_deviance)
+    params, bse = np.asarray(fit.params), np.asarray(fit.bse)
+    coefficients = pd.DataFrame({
+        "estimate": params, "std_error": bse,
+        "lower_ci": params - z * bse, "upper_ci": params + z * bse,
+        "p_value": np.asarray(fit.pvalues),
+    }, index=exog.columns)
+    if family != "gaussian":
+        coefficients["rate_ratio"] = np.exp(coefficients["estimate"])
+        coefficients["rr_lower"] = np.exp(coefficients["lower_ci"])
+        coefficients["rr_upper"] = np.exp(coefficients["upper_ci"])
+    counter_exog = exog.copy()
+    counter_exog[["level_change"] + (["slope_change"] if slope_change else [])] = 0.0
+    if family == "gaussian":
+        fitted = np.asarray(fit.fittedvalues)
+        counterfactual = counter_exog.to_numpy() @ params
+    else:
+        base = 0.0 if offset is None else np.log(np.asarray(offset, float))
+        fitted = np.exp(exog.to_numpy() @ params + base)
+        counterfactual = np.exp(counter_exog.to_numpy() @ params + base)
+    lb = acorr_ljungbox(residuals, lags=[min(12, n // 4)], return_df=True)
+    return SegmentedRegression(
+        coefficients=coefficients,
+        fitted=pd.Series(fitted, index=series.index, name="fitted"),
+        counterfactual=pd.Series(counterfactual, index=series.index, name="counterfactual"),
+        family=family, method=method, confidence=confidence, dispersion=dispersion,
+        durbin_watson=float(durbin_watson(residuals)),
+        ljung_box_p=float(lb["lb_pvalue"].iloc[0]),
+        intervention_position=position, hac_lag=lag, attrs={"kind": "its"},
+    )
