@@ -21,6 +21,7 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(REPO_ROOT / "notebooks", tmp_path / "notebooks")
     (tmp_path / "params" / "trusts").mkdir(parents=True)
     shutil.copy(REPO_ROOT / "params" / "reports.yaml", tmp_path / "params" / "reports.yaml")
+    shutil.copytree(REPO_ROOT / "params" / "case_studies", tmp_path / "params" / "case_studies")
     for code in ("SYN01", "SYN02"):
         shutil.copy(REPO_ROOT / "params" / "trusts" / f"{code}.yaml",
                     tmp_path / "params" / "trusts" / f"{code}.yaml")
@@ -35,7 +36,13 @@ def write(path: Path, text: str) -> Path:
 def test_the_repository_catalogue_and_every_parameter_file_are_valid():
     project = load_project(REPO_ROOT)
     jobs = plan_jobs(project)
-    assert {j.param_id for j in jobs} == {f"SYN{i:02d}" for i in range(1, 9)}
+    trusts = {f"SYN{i:02d}" for i in range(1, 9)}
+    for family in ("needs_assessment", "crisis_flow", "lhs_priorities"):
+        assert {j.param_id for j in jobs if j.family.id == family} == trusts
+    # Only the case studies with a measure get an analysis job.
+    assert {j.param_id for j in jobs if j.family.id == "case_studies"} == {
+        "flow-coaching-academy", "hipqip", "pincer", "precept2"}
+    assert len(list((REPO_ROOT / "params" / "case_studies").glob("*.yaml"))) == 16
 
 
 def test_a_good_trust_file_loads_with_defaults(tmp_path):
@@ -134,7 +141,7 @@ def test_a_glob_matching_nothing_is_an_error(project):
 
 def test_cli_check_passes_on_good_files(project, capsys):
     assert main(["--project", str(project), "check"]) == 0
-    assert "OK: 2 parameter files, 4 jobs" in capsys.readouterr().out
+    assert "OK: 6 parameter files, 10 jobs" in capsys.readouterr().out
 
 
 def test_cli_check_prints_the_first_problem_without_traceback_and_exits_2(project, capsys):

@@ -10,6 +10,7 @@ all-organisation share.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -120,7 +121,10 @@ def priorities_table(comparison: pd.DataFrame) -> pd.DataFrame:
 
 def priorities_narrative(comparison: pd.DataFrame, organisation: str) -> str:
     """Markdown: the top three priorities with their recommendations, from the numbers."""
-    lines = [f"**Top three priorities for {organisation}** (weakest self-assessed areas):", ""]
+    from lhs_reports.text import md_escape
+
+    lines = [f"**Top three priorities for {md_escape(organisation)}** (weakest self-assessed "
+             "areas):", ""]
     for rank, area in enumerate(top_priorities(comparison), start=1):
         row = comparison.loc[area]
         text = _TEXT[area]
@@ -129,3 +133,62 @@ def priorities_narrative(comparison: pd.DataFrame, organisation: str) -> str:
             f"(all organisations {row['value_all'] * 100:.0f}%; {row['comparison']}). "
             f"*Recommendation:* {text.recommendation}")
     return "\n".join(lines)
+
+
+def priorities_chart(comparison: pd.DataFrame) -> Any:
+    """Dot-and-whisker chart: the organisation's share agreeing (with CI) and everyone's."""
+    from plotnine import (
+        aes,
+        coord_flip,
+        geom_errorbar,
+        geom_point,
+        ggplot,
+        labs,
+        scale_color_manual,
+        scale_y_continuous,
+    )
+
+    from lhs_reports.plots.theme import NHS_BLUE, NHS_DARK_GREY, theme_nhs
+
+    order = [_TEXT[a].title for a in reversed(comparison.index)]
+    frame = pd.DataFrame({
+        "area": pd.Categorical([_TEXT[a].title for a in comparison.index], categories=order),
+        "value": comparison["value"].to_numpy() * 100,
+        "lower": comparison["lower_ci"].to_numpy() * 100,
+        "upper": comparison["upper_ci"].to_numpy() * 100,
+        "all": comparison["value_all"].to_numpy() * 100,
+    })
+    long = pd.concat([
+        frame.assign(who="This organisation")[["area", "value", "who"]],
+        frame.assign(value=frame["all"], who="All organisations")[["area", "value", "who"]],
+    ])
+    return (
+        ggplot(frame, aes("area", "value"))
+        + geom_errorbar(aes(ymin="lower", ymax="upper"), width=0.25, color=NHS_BLUE)
+        + geom_point(aes(color="who"), data=long, size=3)
+        + scale_color_manual(values={"This organisation": NHS_BLUE,
+                                     "All organisations": NHS_DARK_GREY})
+        + scale_y_continuous(limits=(0, 100))
+        + coord_flip()
+        + labs(x="", y="Agree it is a strength (%)", color="")
+        + theme_nhs()
+    )
+
+
+def priorities_alt_text(comparison: pd.DataFrame, organisation: str) -> str:
+    """One sentence from the same numbers: strongest and weakest areas."""
+    strongest = comparison["value"].idxmax()
+    weakest = comparison["value"].idxmin()
+    return (f"Dot chart of the share of {organisation}'s respondents who agree each of the "
+            f"eight LHS priority areas is a strength: highest {_TEXT[strongest].title} "
+            f"({comparison.loc[strongest, 'value'] * 100:.0f}%), lowest "
+            f"{_TEXT[weakest].title} ({comparison.loc[weakest, 'value'] * 100:.0f}%).")
+
+
+def record_priorities(comparison: pd.DataFrame) -> None:
+    """Publish each area's share agreeing and the top three priorities."""
+    from lhs_reports.results import record
+
+    for area, row in comparison.iterrows():
+        record(f"{area}_agree", float(row["value"]), unit="proportion")
+    record("top_priorities", ",".join(top_priorities(comparison)))

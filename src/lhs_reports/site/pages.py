@@ -17,7 +17,7 @@ import yaml
 from lhs_reports.build.outcome import JobResult
 from lhs_reports.build.plan import Job, Project
 from lhs_reports.data.dictionary import TABLES
-from lhs_reports.site.text import md_escape
+from lhs_reports.text import md_escape
 
 #: Hand-written pages at the project root, in navigation order (optional except index).
 HANDWRITTEN = ("index.qmd", "methods.qmd")

@@ -20,7 +20,7 @@ import yaml
 from lhs_reports.errors import RenderError
 from lhs_reports.site.pages import Page, SiteModel
 from lhs_reports.site.provenance import provenance_html
-from lhs_reports.site.text import yaml_title
+from lhs_reports.text import yaml_title
 
 QUARTO_CONFIG = "_quarto.yml"
 BANNER_INCLUDE = "synthetic-banner.html"
@@ -91,7 +91,8 @@ def stage(site: SiteModel, project_root: Path, stage_dir: Path) -> Path:
     if site.synthetic and not (stage_dir / BANNER_INCLUDE).exists():
         (stage_dir / BANNER_INCLUDE).write_text(
             '<div class="lhs-synthetic-banner" role="note"><strong>SYNTHETIC</strong> '
-            "demonstration data: organisations are fictitious.</div>\n")
+            "demonstration data: the trusts are fictitious and case-study series are "
+            "illustrative.</div>\n")
     for page in site.pages:
         footer = "\n\n" + provenance_html(page.provenance) + "\n"
         if page.kind == "notebook":

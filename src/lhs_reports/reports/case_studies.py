@@ -1,0 +1,149 @@
+"""Learning health system case studies: the illustrative analysis of a measure over time.
+
+For a case study whose measure can be shown as a monthly series, the report shows an XmR chart
+rebased at the month of the change, and an interrupted time series (quasi-Poisson segmented
+regression of the events with the eligible count as offset, one seasonal harmonic), read in
+plain English with what the data can and cannot say. The series are synthetic and illustrative.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from plotnine import aes, geom_line, geom_point, geom_vline, ggplot, labs, scale_x_datetime
+
+from lhs_reports.plots.theme import NHS_BLUE, NHS_DARK_GREY, NHS_WARM_YELLOW, theme_nhs
+from lhs_reports.stats.its import SegmentedRegression, segmented_regression
+from lhs_reports.stats.spc import ShortBaselineWarning, rebase_positions, xmr
+from lhs_reports.text import md_escape
+
+UNIT_SCALE = {"%": 100.0, "per 1,000": 1000.0}
+
+
+@dataclass(frozen=True)
+class CaseStudyAnalysis:
+    """The measure (in its display unit), its XmR result and the segmented regression."""
+
+    series: pd.Series
+    denominators: np.ndarray
+    spc: pd.DataFrame
+    its: SegmentedRegression
+    unit: str
+    scale: float
+
+
+def analyse(frame: pd.DataFrame, *, change_month: str, unit: str,
+            improvement: str) -> CaseStudyAnalysis:
+    """XmR (rebased at the change) and segmented regression of numerator / denominator."""
+    frame = frame.sort_values("month")
+    scale = UNIT_SCALE.get(unit, 1.0)
+    months = pd.DatetimeIndex(frame["month"], name="month")
+    denominators = frame["denominator"].to_numpy(dtype=float)
+    series = pd.Series(frame["numerator"].to_numpy() / denominators * scale, index=months,
+                       name="value")
+    rebase = rebase_positions(months, [f"{change_month}-01"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ShortBaselineWarning)
+        spc = xmr(series, improvement=improvement, rebase_at=rebase)
+    its = segmented_regression(
+        pd.Series(frame["numerator"].to_numpy(), index=months),
+        intervention_at=f"{change_month}-01", family="quasipoisson", offset=denominators,
+        seasonality_harmonics=1, period_position=months.month.to_numpy() - 1)
+    return CaseStudyAnalysis(series, denominators, spc, its, unit, scale)
+
+
+def its_chart(analysis: CaseStudyAnalysis, *, title: str | None = None) -> ggplot:
+    """Observed values, the fitted segmented model, and the counterfactual (no change)."""
+    its = analysis.its
+    per_unit = analysis.scale / analysis.denominators  # model counts -> the display unit
+    frame = pd.DataFrame({
+        "month": analysis.series.index,
+        "observed": analysis.series.to_numpy(),
+        "fitted": its.fitted.to_numpy() * per_unit,
+        "counterfactual": its.counterfactual.to_numpy() * per_unit,
+    })
+    change = analysis.series.index[its.intervention_position]
+    after = frame[frame["month"] >= change]
+    return (
+        ggplot(frame, aes("month", "observed"))
+        + geom_point(color=NHS_DARK_GREY, size=1.5)
+        + geom_line(aes(y="fitted"), color=NHS_BLUE, size=0.9)
+        + geom_line(aes(y="counterfactual"), data=after, color=NHS_WARM_YELLOW,
+                    linetype="dashed", size=0.9)
+        + geom_vline(xintercept=change, color=NHS_DARK_GREY, linetype="dotted")
+        + scale_x_datetime(date_labels="%b %Y")
+        + labs(x="", y=analysis.unit or "value", title=title)
+        + theme_nhs()
+    )
+
+
+def its_alt_text(analysis: CaseStudyAnalysis, *, measure: str) -> str:
+    """One sentence for the chart, from the same numbers."""
+    change = analysis.series.index[analysis.its.intervention_position]
+    return (f"Interrupted time series of {measure}, {len(analysis.series)} months from "
+            f"{analysis.series.index[0]:%B %Y} to {analysis.series.index[-1]:%B %Y}: observed "
+            f"values, the fitted segmented model, and the trend projected from before "
+            f"{change:%B %Y} (dashed) for comparison.")
+
+
+def its_reading(analysis: CaseStudyAnalysis, *, measure: str, improvement: str) -> str:
+    """A plain-English reading of the segmented regression, with what it cannot say."""
+    its = analysis.its
+    measure = md_escape(measure)  # from a parameter file
+    level, slope = its.level_change, its.slope_change
+    pct = (level["rate_ratio"] - 1) * 100
+    lo, hi = (level["rr_lower"] - 1) * 100, (level["rr_upper"] - 1) * 100
+    better = (pct > 0) == (improvement == "increase")
+    significant = not (level["rr_lower"] <= 1 <= level["rr_upper"])
+    change = analysis.series.index[its.intervention_position]
+    lines = [
+        f"After {change:%B %Y}, {measure} changed in level by {pct:+.1f}% "
+        f"(95% CI {lo:+.1f}% to {hi:+.1f}%), relative to the trend before the change"
+        + (f": a {'favourable' if better else 'unfavourable'} change that chance alone is "
+           "unlikely to explain." if significant else
+           ": the interval includes no change, so the data do not show a clear step."),
+        f"The trend after the change differed by {(slope['rate_ratio'] - 1) * 100:+.2f}% a "
+        f"month (95% CI {(slope['rr_lower'] - 1) * 100:+.2f}% to "
+        f"{(slope['rr_upper'] - 1) * 100:+.2f}%).",
+        f"Model: {its.method}, one seasonal harmonic; overdispersion {its.dispersion:.2f}; "
+        f"Ljung-Box p = {its.ljung_box_p:.2f} for autocorrelation left in the residuals"
+        + (" (some remains: treat the intervals as optimistic)." if its.ljung_box_p < 0.05
+           else "."),
+        "What the data cannot say: a before-and-after series shows that something changed at "
+        "the same time as the intervention, not that the intervention caused it; other changes "
+        "at the same time, or regression to the mean, could contribute. A comparison series "
+        "or a controlled design would be needed to attribute the change.",
+    ]
+    return "\n\n".join(lines)
+
+
+ILLUSTRATES_TEXT = {
+    "full_lhs": "a full learning health system",
+    "data": "data",
+    "technology": "technology",
+    "learning_community": "a learning community",
+    "improvement": "improvement",
+}
+
+
+def introduction(summary: str, illustrates: list[str]) -> str:
+    """Markdown introducing the case study (text escaped: it comes from a parameter file)."""
+    from lhs_reports.text import md_escape
+
+    tags = ", ".join(ILLUSTRATES_TEXT[t] for t in illustrates)
+    return f"{md_escape(' '.join(summary.split()))}\n\n**Illustrates:** {md_escape(tags)}."
+
+
+def record_analysis(analysis: CaseStudyAnalysis) -> None:
+    """Publish the level and slope changes for the case-study catalogue and tests."""
+    from lhs_reports.results import record
+
+    level, slope = analysis.its.level_change, analysis.its.slope_change
+    record("level_change_rate_ratio", float(level["rate_ratio"]))
+    record("level_change_rr_lower", float(level["rr_lower"]))
+    record("level_change_rr_upper", float(level["rr_upper"]))
+    record("slope_change_rate_ratio", float(slope["rate_ratio"]))
+    record("variation", str(analysis.spc["point_type"].iloc[-1]))
