@@ -43,7 +43,8 @@ def make_project(root: Path, n_trusts: int) -> list[str]:
     catalogue = yaml.safe_load((REPO / "params" / "reports.yaml").read_text())
     catalogue["data"] = {"dir": "data", "demo": {"n_trusts": n_trusts}}
     (root / "params" / "trusts").mkdir(parents=True)
-    shutil.copytree(REPO / "params" / "case_studies", root / "params" / "case_studies")
+    for folder in ("case_studies", "cross_trust"):
+        shutil.copytree(REPO / "params" / folder, root / "params" / folder)
     (root / "params" / "reports.yaml").write_text(yaml.safe_dump(catalogue, sort_keys=False))
     codes = []
     for profile in trust_profiles(n_trusts):

@@ -21,7 +21,8 @@ def make_project(root: Path, n_trusts: int = 2, *, extra_params: dict[str, str] 
         shutil.copy(REPO_ROOT / name, root / name)
     params = root / "params"
     (params / "trusts").mkdir(parents=True)
-    shutil.copytree(REPO_ROOT / "params" / "case_studies", params / "case_studies")
+    for folder in ("case_studies", "cross_trust"):
+        shutil.copytree(REPO_ROOT / "params" / folder, params / folder)
     catalogue = yaml.safe_load((REPO_ROOT / "params" / "reports.yaml").read_text())
     catalogue["data"]["demo"]["n_trusts"] = n_trusts
     (params / "reports.yaml").write_text(yaml.safe_dump(catalogue, sort_keys=False))

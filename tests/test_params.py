@@ -21,7 +21,8 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(REPO_ROOT / "notebooks", tmp_path / "notebooks")
     (tmp_path / "params" / "trusts").mkdir(parents=True)
     shutil.copy(REPO_ROOT / "params" / "reports.yaml", tmp_path / "params" / "reports.yaml")
-    shutil.copytree(REPO_ROOT / "params" / "case_studies", tmp_path / "params" / "case_studies")
+    for folder in ("case_studies", "cross_trust"):
+        shutil.copytree(REPO_ROOT / "params" / folder, tmp_path / "params" / folder)
     for code in ("SYN01", "SYN02"):
         shutil.copy(REPO_ROOT / "params" / "trusts" / f"{code}.yaml",
                     tmp_path / "params" / "trusts" / f"{code}.yaml")
@@ -141,7 +142,7 @@ def test_a_glob_matching_nothing_is_an_error(project):
 
 def test_cli_check_passes_on_good_files(project, capsys):
     assert main(["--project", str(project), "check"]) == 0
-    assert "OK: 6 parameter files, 10 jobs" in capsys.readouterr().out
+    assert "OK: 7 parameter files, 11 jobs" in capsys.readouterr().out
 
 
 def test_cli_check_prints_the_first_problem_without_traceback_and_exits_2(project, capsys):

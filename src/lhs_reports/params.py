@@ -110,6 +110,11 @@ class CrossTrustParameters(_Strict):
     title: Annotated[str, Field(min_length=1, max_length=200)]
     period_end: str = "2025-03"
     targets: dict[str, float] = {}
+    change_months: Annotated[
+        dict[str, str],
+        Field(description="Service change months by trust code (YYYY-MM), as in the trusts' "
+              "own parameter files"),
+    ] = {}
     data_dir: str = ""
 
     _check_month = field_validator("period_end", mode="before")(_month)

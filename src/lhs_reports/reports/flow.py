@@ -131,3 +131,23 @@ def record_panels(panels: list[FlowPanel]) -> None:
         record(f"{key}_variation", panel.icons["variation"])
         record(f"{key}_assurance", panel.icons["assurance"] or "none")
         record(f"{key}_signals_without_rebase", ",".join(sorted(panel.unrebased_special_causes)))
+
+
+def icon_matrix(monthly: pd.DataFrame, trusts: pd.DataFrame, *, period_end: str,
+                change_months: dict[str, str | None] | None = None,
+                targets: dict[str, float] | None = None) -> pd.DataFrame:
+    """Organisations x indicators: each cell the variation icon (and assurance where a target
+    is set), computed exactly as each trust's own flow report computes it."""
+    change_months = change_months or {}
+    rows = []
+    for code, name in zip(trusts["trust_code"], trusts["trust_name"], strict=True):
+        panels = flow_panels(monthly.loc[monthly["trust_code"] == code], period_end=period_end,
+                             change_month=change_months.get(code), targets=targets)
+        row: dict[str, str] = {"Trust": f"{name} ({code})"}
+        for panel in panels:
+            text = VARIATION_LABELS[str(panel.icons["variation"])]
+            if panel.icons["assurance"] is not None:
+                text += f"; {ASSURANCE_LABELS[panel.icons['assurance']].lower()}"
+            row[panel.indicator.title] = text
+        rows.append(row)
+    return pd.DataFrame(rows)
