@@ -19,11 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import papermill
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
-from nbclient import NotebookClient
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
@@ -179,13 +177,37 @@ class WarmKernel:
         return self._km is not None and bool(run_sync(self._km.is_alive)())
 
     # -- running ---------------------------------------------------------------------------
-    def _run_code(self, code: str, *, timeout: float) -> list[Any]:
-        notebook = nbformat.v4.new_notebook()
-        notebook.cells = [nbformat.v4.new_code_cell(code)]
-        client = NotebookClient(notebook, km=self._km, timeout=timeout, allow_errors=False)
-        client.kc = self._kc
-        client.execute()
-        return list(notebook.cells[0].outputs)
+    def _run_code(self, code: str, *, timeout: float) -> str:
+        """Run housekeeping code on the kernel and return what it printed.
+
+        Talks to the kernel directly (not through nbclient), which costs ~0.1 s instead of
+        ~0.35 s per call; it runs twice per notebook, so this matters at trust scale.
+        """
+        return str(run_sync(self._run_code_async)(code, timeout))
+
+    async def _run_code_async(self, code: str, timeout: float) -> str:
+        kc = self._kc
+        msg_id = kc.execute(code, store_history=False, allow_stdin=False)
+        printed: list[str] = []
+        error: str | None = None
+        while True:
+            msg = await kc.get_iopub_msg(timeout=timeout)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind = msg["msg_type"]
+            if kind == "stream":
+                printed.append(msg["content"]["text"])
+            elif kind == "error":
+                error = f"{msg['content']['ename']}: {msg['content']['evalue']}"
+            elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                break
+        while True:
+            reply = await kc.get_shell_msg(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        if error:
+            raise RuntimeError(f"kernel housekeeping failed: {error}")
+        return "".join(printed)
 
     def execute(self, notebook: Path, output: Path, parameters: dict[str, Any], *,
                 cell_timeout: float | None = None) -> None:
@@ -221,8 +243,7 @@ class WarmKernel:
             self._km = self._kc = None
             return
         try:
-            outputs = self._run_code(RESET, timeout=60)
-            text = "".join(o.get("text", "") for o in outputs if o.get("name") == "stdout")
+            text = self._run_code(RESET, timeout=60)
             leaks = json.loads(text.strip().splitlines()[-1]) if text.strip() else {}
         except Exception as exc:
             log.warning("resetting the kernel failed (%s); replacing it", exc)
