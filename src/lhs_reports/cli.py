@@ -10,9 +10,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lhs_reports import __version__
 from lhs_reports.errors import LhsReportsError
+
+if TYPE_CHECKING:
+    from lhs_reports.build.engine import BuildReport
 
 EXIT_FAILED_JOBS = 1
 EXIT_USER_ERROR = 2
@@ -113,10 +117,7 @@ def _build(args: argparse.Namespace) -> int:
     return EXIT_FAILED_JOBS if report.failed else 0
 
 
-def _summary(report: object) -> None:
-    from lhs_reports.build.engine import BuildReport
-
-    assert isinstance(report, BuildReport)
+def _summary(report: BuildReport) -> None:
     counts: dict[str, int] = {}
     for result in report.results:
         counts[result.status] = counts.get(result.status, 0) + 1

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -90,15 +89,6 @@ def cache_key(notebook: Path, parameters: dict[str, Any], data_dir: Path,
         "code": code_digest(),
     }
     return _sha(json.dumps(payload, sort_keys=True, default=str).encode()), data
-
-
-@dataclass(frozen=True)
-class CacheEntry:
-    key: str
-    status: str
-    finished: str
-    duration: float
-    records: list[dict[str, Any]]
 
 
 class Manifest:
