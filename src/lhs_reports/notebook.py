@@ -101,10 +101,10 @@ def table_html(frame: pd.DataFrame, *, caption: str | None = None,
     shown = safe[[c for c in safe.columns if not str(c).endswith("_suppressed")]]
     html = shown.to_html(index=False, escape=True, border=0, classes="lhs-table", na_rep="–")
     if caption:
-        html = html.replace(
-            '<table border="0" class="dataframe lhs-table">',
-            f'<table class="dataframe lhs-table"><caption>{escape(caption)}</caption>', 1,
-        )
+        # pandas writes the opening tag in slightly different forms across versions.
+        opening_end = html.index(">", html.index("<table")) + 1
+        html = (html[:opening_end] + f"<caption>{escape(caption)}</caption>"
+                + html[opening_end:])
     return html
 
 

@@ -1,0 +1,21 @@
+"""Notebook display helpers: escaped text, captions, disclosure control by default."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lhs_reports.notebook import header_html, table_html
+
+
+def test_tables_escape_text_add_the_caption_and_suppress_small_counts_by_default():
+    frame = pd.DataFrame({"Group": ["<b>A</b>", "B"], "Events": [3, 12]})
+    html = table_html(frame, caption="Events & rates")
+    assert "<caption>Events &amp; rates</caption>" in html
+    assert "&lt;b&gt;A&lt;/b&gt;" in html
+    assert "<td>*</td>" in html and "<td>10</td>" in html
+    assert "Events_suppressed" not in html
+
+
+def test_header_escapes_parameter_text_and_carries_the_synthetic_banner():
+    html = header_html("Report", "<script>x</script>", period="2025-03")
+    assert "<script>" not in html and "SYNTHETIC" in html
