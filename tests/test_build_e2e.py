@@ -50,7 +50,7 @@ def test_each_trust_page_has_its_charts_with_alt_text_and_its_table(built):
         page = read(root, f"needs_assessment/{code}.html")
         tags = re.findall(r'<figure class="lhs-figure"><img([^>]*)>', page)
         assert len(tags) == 2
-        assert all('src="data:image/png;base64,' in tag for tag in tags)
+        assert all('src="data:image/svg+xml;base64,' in tag for tag in tags)
         images = [re.search(r'alt="([^"]+)"', tag).group(1) for tag in tags]
         assert any("Population pyramid" in alt for alt in images)
         assert any("crisis contacts" in alt for alt in images)

@@ -96,3 +96,27 @@ def test_duplicate_keys_are_an_error(tmp_path, data_dir):
 def test_a_missing_table_says_which(tmp_path):
     with pytest.raises(DataError, match="'trusts' not found"):
         load_table(tmp_path, "trusts")
+
+
+def test_a_bad_row_in_one_of_many_files_names_that_file_and_its_row(tmp_path, data_dir):
+    folder = tmp_path / "activity_monthly"
+    folder.mkdir()
+    for code in ("SYN01", "SYN02"):
+        part = pd.read_parquet(data_dir / "activity_monthly" / f"{code}.parquet")
+        if code == "SYN02":
+            part.loc[6, "discharges"] = -3
+        part.to_parquet(folder / f"{code}.parquet")
+    with pytest.raises(DataError) as caught:
+        load_table(tmp_path, "activity_monthly")
+    assert caught.value.path.endswith("SYN02.parquet")
+    assert (caught.value.field, caught.value.row) == ("discharges", 7)
+
+
+def test_a_key_repeated_across_files_is_an_error(tmp_path, data_dir):
+    folder = tmp_path / "activity_monthly"
+    folder.mkdir()
+    part = pd.read_parquet(data_dir / "activity_monthly" / "SYN01.parquet")
+    part.to_parquet(folder / "SYN01.parquet")
+    part.to_parquet(folder / "SYN01-copy.parquet")
+    with pytest.raises(DataError, match="duplicate"):
+        load_table(tmp_path, "activity_monthly")
