@@ -90,12 +90,11 @@ def compare_with_all(mine: pd.DataFrame, everyone: pd.DataFrame) -> pd.DataFrame
     As Fingertips compares an area with England: "higher" or "lower" when the all-organisation
     value lies outside the organisation's confidence interval, otherwise "similar".
     """
+    from lhs_reports.stats.compare import benchmark_comparison
+
     table = mine.join(everyone[["value", "lower_ci", "upper_ci"]], rsuffix="_all")
-    higher = table["lower_ci"] > table["value_all"]
-    lower = table["upper_ci"] < table["value_all"]
-    table["comparison"] = "similar"
-    table.loc[higher, "comparison"] = "higher"
-    table.loc[lower, "comparison"] = "lower"
+    table["comparison"] = benchmark_comparison(table["lower_ci"], table["upper_ci"],
+                                               table["value_all"])
     table["gap"] = table["value"] - table["value_all"]
     return table
 

@@ -3,11 +3,20 @@
 Imports nothing else from ``lhs_reports`` except :mod:`lhs_reports.errors`.
 """
 
+from lhs_reports.stats.compare import benchmark_comparison
+from lhs_reports.stats.inequality import (
+    IncompleteQuantilesWarning,
+    ManyQuantilesWarning,
+    inequality_by_group,
+    slope_index_of_inequality,
+)
 from lhs_reports.stats.its import SegmentedRegression, segmented_regression
 from lhs_reports.stats.rates import (
     byar_interval,
     crude_rate,
     exact_poisson_interval,
+    mean_interval,
+    proportion,
     wilson_interval,
 )
 from lhs_reports.stats.run_chart import run_chart
@@ -19,17 +28,40 @@ from lhs_reports.stats.spc import (
     xmr,
     xmr_icons,
 )
+from lhs_reports.stats.standardise import (
+    MIN_EVENTS,
+    directly_standardised_rate,
+    directly_standardised_rates,
+    dobson_interval,
+    esp2013,
+    indirectly_standardised_rate,
+    indirectly_standardised_ratio,
+)
 
 __all__ = [
     "MDC_EXCEL",
+    "MIN_EVENTS",
+    "IncompleteQuantilesWarning",
+    "ManyQuantilesWarning",
     "SegmentedRegression",
     "ShortBaselineWarning",
     "assurance_icon",
+    "benchmark_comparison",
     "byar_interval",
     "crude_rate",
+    "directly_standardised_rate",
+    "directly_standardised_rates",
+    "dobson_interval",
+    "esp2013",
     "exact_poisson_interval",
+    "indirectly_standardised_rate",
+    "indirectly_standardised_ratio",
+    "inequality_by_group",
+    "mean_interval",
+    "proportion",
     "run_chart",
     "segmented_regression",
+    "slope_index_of_inequality",
     "variation_icon",
     "wilson_interval",
     "xmr",

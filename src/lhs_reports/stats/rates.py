@@ -13,6 +13,8 @@ References
    (Byar's approximation to the exact Poisson interval.)
 .. [3] Office for Health Improvement and Disparities. Technical guide: confidence intervals.
    PHEindicatormethods 2.1.0, ``R/utils.R``.
+.. [4] Student (1908). The probable error of a mean. Biometrika 6:1-25.
+   doi:10.1093/biomet/6.1.1
 """
 
 from __future__ import annotations
@@ -20,11 +22,20 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats as _sps
 
+from lhs_reports.errors import DataError
 from lhs_reports.stats._common import align, as_numeric, check_confidence, require, z_for
 
-__all__ = ["byar_interval", "exact_poisson_interval", "wilson_interval"]
+__all__ = [
+    "byar_interval",
+    "crude_rate",
+    "exact_poisson_interval",
+    "mean_interval",
+    "proportion",
+    "wilson_interval",
+]
 
 
 def wilson_interval(successes: Any, trials: Any, *, confidence: float = 0.95) -> tuple[Any, Any]:
@@ -167,8 +178,6 @@ def crude_rate(count: Any, population: Any, *, confidence: float = 0.95,
     >>> float(row["value"]), row["method"]
     (20.0, 'Byar')
     """
-    import pandas as pd
-
     o, n = align((count, "count"), (population, "population"))
     require(o, o.values >= 0, "count", "must not be negative", "counts are 0 or more")
     require(n, n.values > 0, "population", "must be greater than 0",
@@ -178,10 +187,155 @@ def crude_rate(count: Any, population: Any, *, confidence: float = 0.95,
     small = o.values < 10
     lower = np.where(small, exact_lo, byar_lo) / n.values * multiplier
     upper = np.where(small, exact_hi, byar_hi) / n.values * multiplier
-    method = np.where(np.isnan(o.values), None, np.where(small, "Exact", "Byar"))
+    missing = np.array(None, dtype=object)
+    method = np.where(np.isnan(o.values), missing, np.where(small, "Exact", "Byar"))
     frame = pd.DataFrame(
         {"value": o.values / n.values * multiplier, "lower_ci": lower, "upper_ci": upper,
          "confidence": check_confidence(confidence), "method": method},
         index=o.index,
     )
     return frame
+
+
+def _check_multiplier(multiplier: float) -> float:
+    try:
+        value = float(multiplier)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (np.isfinite(value) and value > 0):
+        raise DataError(
+            f"multiplier must be a positive number, got {multiplier!r}",
+            field="multiplier",
+            hint="use 1 for a proportion, 100 for a percentage, 100000 for a rate per 100,000",
+        )
+    return value
+
+
+def _multiplier_label(multiplier: float) -> str:
+    """``100000`` → ``'100,000'``; other numbers keep their digits (``0.5`` → ``'0.5'``)."""
+    return f"{int(multiplier):,}" if float(multiplier).is_integer() else f"{multiplier:g}"
+
+
+def proportion(successes: Any, trials: Any, *, confidence: float = 0.95,
+               multiplier: float = 1) -> pd.DataFrame:
+    """Proportion (or percentage) with PHE's Wilson score confidence interval.
+
+    Parameters
+    ----------
+    successes
+        Numerator(s) x, 0 <= x <= n: a scalar, array-like or Series. Non-integer values are
+        allowed (as in PHE's tests). NaN gives a NaN row.
+    trials
+        Denominator(s) n > 0, same length as ``successes`` (a scalar broadcasts).
+    confidence
+        Two-sided level in [0.9, 1).
+    multiplier
+        Scale of the output: 1 for a proportion, 100 for a percentage.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input (a Series' index is kept; a scalar gives one row) with ``value``,
+        ``lower_ci``, ``upper_ci``, ``confidence``, ``method`` (``"Wilson"``) and ``statistic``
+        (``"percentage"`` when ``multiplier`` is 100, else ``"proportion of <multiplier>"``).
+        A NaN numerator or denominator gives NaN value and limits (method still set, as PHE).
+
+    Raises
+    ------
+    DataError
+        Negative numerators, denominators <= 0, numerators above their denominators, inputs of
+        different lengths, a bad confidence level or a multiplier <= 0.
+
+    Notes
+    -----
+    value = x/n × multiplier; the limits are the Wilson score interval without continuity
+    correction, :func:`wilson_interval`, times the multiplier. Not clipped to [0, 1], as in
+    PHEindicatormethods ``phe_proportion``. Validated against the PHEindicatormethods 2.1.0
+    workbook ``testdata_Proportion.xlsx`` to 1e-9.
+
+    References
+    ----------
+    Wilson EB (1927), doi:10.1080/01621459.1927.10502953; OHID PHEindicatormethods 2.1.0,
+    ``R/Proportions.R``.
+
+    Examples
+    --------
+    >>> proportion(20, 100, multiplier=100).round(4)
+       value  lower_ci  upper_ci  confidence method   statistic
+    0   20.0   13.3367   28.8829        0.95 Wilson  percentage
+    """
+    scale = _check_multiplier(multiplier)
+    x, n = align((successes, "successes"), (trials, "trials"))
+    # The original inputs, so that errors name the caller's row labels.
+    lower, upper = wilson_interval(successes, trials, confidence=confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = x.values / n.values * scale
+    statistic = "percentage" if scale == 100 else f"proportion of {scale:g}"
+    return pd.DataFrame(
+        {"value": value, "lower_ci": np.asarray(lower, float).reshape(-1) * scale,
+         "upper_ci": np.asarray(upper, float).reshape(-1) * scale,
+         "confidence": check_confidence(confidence), "method": "Wilson", "statistic": statistic},
+        index=x.index,
+    )
+
+
+def mean_interval(values: Any, *, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean with a Student's t confidence interval, as PHE's ``phe_mean``.
+
+    Parameters
+    ----------
+    values
+        The observations: array-like or Series. NaN values are dropped.
+    confidence
+        Two-sided level in [0.9, 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row with ``value`` (the mean), ``lower_ci``, ``upper_ci``, ``confidence``,
+        ``method`` (``"Student's t"``), ``sd`` (the sample standard deviation) and ``count``
+        (the number of non-missing values).
+
+    Raises
+    ------
+    DataError
+        Fewer than two non-missing values, infinite or non-numeric values, or a bad confidence
+        level.
+
+    Notes
+    -----
+    mean ± t_{1−α/2, k−1} × s/√k, with s the sample standard deviation (divisor k − 1). Assumes
+    independent observations from a roughly normal distribution (or enough of them for the
+    central limit theorem). Validated against PHEindicatormethods 2.1.0 ``testdata_Mean.xlsx``
+    to 1e-9.
+
+    References
+    ----------
+    Student (1908), doi:10.1093/biomet/6.1.1; OHID PHEindicatormethods 2.1.0, ``R/Means.R``.
+
+    Examples
+    --------
+    >>> mean_interval([2.0, 4.0, 6.0, float("nan")]).round(4)
+       value  lower_ci  upper_ci  confidence       method   sd  count
+    0    4.0   -0.9683    8.9683        0.95  Student's t  2.0      3
+    """
+    level = check_confidence(confidence)
+    v = as_numeric(values, "values")
+    require(v, np.isfinite(v.values), "values", "must be finite",
+            "use NaN for missing values; infinite values have no mean")
+    kept = v.values[~np.isnan(v.values)]
+    count = len(kept)
+    if count < 2:
+        raise DataError(
+            f"values needs at least 2 non-missing numbers for a mean with an interval, "
+            f"got {count}",
+            field="values",
+            hint="a confidence interval for a mean needs two or more observations",
+        )
+    mean = float(np.mean(kept))
+    sd = float(np.std(kept, ddof=1))
+    half = float(_sps.t.ppf(level + (1 - level) / 2, count - 1)) * sd / np.sqrt(count)
+    return pd.DataFrame(
+        {"value": [mean], "lower_ci": [mean - half], "upper_ci": [mean + half],
+         "confidence": [level], "method": ["Student's t"], "sd": [sd], "count": [count]},
+    )
