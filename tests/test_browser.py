@@ -74,7 +74,9 @@ def test_a_reader_can_navigate_from_home_to_a_trust_report_and_see_its_charts(si
     browser.find_element(By.PARTIAL_LINK_TEXT, "Eastvale").click()
     assert browser.current_url.endswith("needs_assessment/SYN02.html")
     images = browser.find_elements(By.CSS_SELECTOR, "figure.lhs-figure img")
-    assert len(images) == 2
+    # Pyramid, trend, rates by deprivation and by ethnic group, peer funnel.
+    assert len(images) == 5
+    assert any(image.get_attribute("alt").startswith("Funnel plot") for image in images)
     for image in images:
         assert browser.execute_script(
             "return arguments[0].complete && arguments[0].naturalWidth > 300", image)

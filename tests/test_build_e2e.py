@@ -49,7 +49,7 @@ def test_each_trust_page_has_its_charts_with_alt_text_and_its_table(built):
     for code in ("SYN01", "SYN02"):
         page = read(root, f"needs_assessment/{code}.html")
         tags = re.findall(r'<figure class="lhs-figure"><img([^>]*)>', page)
-        assert len(tags) == 2
+        assert len(tags) == 5  # pyramid, trend, two segment charts, peer funnel
         assert all('src="data:image/svg+xml;base64,' in tag for tag in tags)
         images = [re.search(r'alt="([^"]+)"', tag).group(1) for tag in tags]
         assert any("Population pyramid" in alt for alt in images)

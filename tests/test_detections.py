@@ -1,7 +1,8 @@
 """The planted patterns in the synthetic data are detected, read from the recorded results.
 
 The demo data plant a step change (SYN02), a steady trend (SYN03), an outlier (SYN04) and a small
-trust (SYN05); see ``lhs_reports.data.synthetic``. A build of five trusts must find each.
+trust (SYN05); see ``lhs_reports.data.synthetic``. A build of the demo's eight trusts must find
+each (eight, not fewer: the funnels' overdispersion estimate needs a spread of peers).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.notebook]
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = make_project(tmp_path_factory.mktemp("detect"), 5)
+    root = make_project(tmp_path_factory.mktemp("detect"), 8)
     for code in ("SYN01", "SYN02", "SYN03", "SYN04", "SYN05"):
         # The repository's own parameter files: targets, and SYN02's recorded change month.
         (root / "params" / "trusts" / f"{code}.yaml").write_text(
@@ -67,7 +68,40 @@ def test_the_outlier_trust_stands_out_on_readmissions(built):
 
 def test_the_small_trusts_small_counts_are_suppressed_on_its_page(built):
     root, _ = built
-    page = (root / "outputs" / "_site" / "needs_assessment" / "SYN05.html").read_text()
-    assert "<td>*</td>" in page
-    big = (root / "outputs" / "_site" / "needs_assessment" / "SYN01.html").read_text()
-    assert "<td>*</td>" not in big
+    def activity_table(trust: str) -> str:
+        page = (root / "outputs" / "_site" / "needs_assessment" / f"{trust}.html").read_text()
+        start = page.index("<caption>Activity in the 12 months")
+        return page[start:page.index("</table>", start)]
+
+    assert "<td>*</td>" in activity_table("SYN05")
+    assert "<td>*</td>" not in activity_table("SYN01")
+
+
+def test_the_outlier_trust_is_outside_the_readmissions_funnel_and_no_in_control_trust_is(built):
+    _, results = built
+    outliers = value(results, "flow_variation", "all-trusts",
+                     "funnel_readmission_30d_outliers")["value"]
+    assert "SYN04:high" in outliers.split(",")
+    assert "SYN01" not in outliers
+
+
+def test_the_step_change_trust_is_high_in_the_timely_access_funnel(built):
+    _, results = built
+    outliers = value(results, "flow_variation", "all-trusts", "funnel_crisis_24h_outliers")
+    assert "SYN02:high" in outliers["value"].split(",")
+
+
+def test_the_outlier_trust_has_more_detentions_than_its_age_structure_predicts(built):
+    _, results = built
+    assert value(results, "needs_assessment", "SYN04",
+                 "isr_mha_detentions_funnel")["value"].startswith("High")
+    assert value(results, "needs_assessment", "SYN04", "isr_mha_detentions")[
+        "numeric_value"] > 115
+
+
+def test_the_planted_deprivation_gradient_is_found_for_every_trust(built):
+    # The generator makes every measure more common in more deprived areas.
+    _, results = built
+    for trust in ("SYN01", "SYN02", "SYN03", "SYN04", "SYN05"):
+        assert value(results, "needs_assessment", trust, "sii_referrals_significant")["value"]
+        assert value(results, "needs_assessment", trust, "rii_referrals")["numeric_value"] > 1

@@ -1,8 +1,8 @@
 """Display helpers for report notebooks: headers, charts with alt text, disclosure-safe tables.
 
 Everything shown is HTML with text escaped, so a name from a parameter file can never inject
-markup. Charts are embedded as SVG (or PNG) inside a ``<figure>`` with ``alt`` text and a caption, which
-both the built-in renderer and Quarto pass through; tables pass through
+markup. Charts are embedded as SVG (or PNG) inside a ``<figure>`` with ``alt`` text and a
+caption, which both the built-in renderer and Quarto pass through; tables pass through
 :mod:`lhs_reports.disclosure` before display.
 """
 

@@ -58,3 +58,21 @@ def activity_summary(data: TrustData, *, period_end: str) -> pd.DataFrame:
             "Definition": [meanings[m] for m in SUMMARY_MEASURES],
         }
     )
+
+
+def record_needs(comparison: pd.DataFrame, gradients: list, funnels: dict[str, object],
+                 trust_code: str) -> None:
+    """Publish the needs assessment's headline statistics for cross-trust pages and tests."""
+    from lhs_reports.results import record
+
+    for _, row in comparison.iterrows():
+        record(f"dsr_{row['measure']}", row["value"], unit="per 100,000")
+        record(f"dsr_{row['measure']}_comparison", row["comparison"])
+    for gradient in gradients:
+        record(f"sii_{gradient.measure}", gradient.sii, unit="per 100,000")
+        record(f"rii_{gradient.measure}", gradient.rii)
+        record(f"sii_{gradient.measure}_significant", gradient.significant)
+    for measure, funnel in funnels.items():
+        point = funnel.points.loc[trust_code]  # type: ignore[attr-defined]
+        record(f"isr_{measure}", float(point["value"]), unit="ratio x 100")
+        record(f"isr_{measure}_funnel", str(point["significance"]))

@@ -4,6 +4,15 @@ Imports nothing else from ``lhs_reports`` except :mod:`lhs_reports.errors`.
 """
 
 from lhs_reports.stats.compare import benchmark_comparison
+from lhs_reports.stats.funnel import (
+    FunnelResult,
+    funnel_grid,
+    funnel_limits,
+    overdispersed_funnel,
+    proportion_funnel,
+    rate_funnel,
+    ratio_funnel,
+)
 from lhs_reports.stats.inequality import (
     IncompleteQuantilesWarning,
     ManyQuantilesWarning,
@@ -41,6 +50,7 @@ from lhs_reports.stats.standardise import (
 __all__ = [
     "MDC_EXCEL",
     "MIN_EVENTS",
+    "FunnelResult",
     "IncompleteQuantilesWarning",
     "ManyQuantilesWarning",
     "SegmentedRegression",
@@ -54,11 +64,17 @@ __all__ = [
     "dobson_interval",
     "esp2013",
     "exact_poisson_interval",
+    "funnel_grid",
+    "funnel_limits",
     "indirectly_standardised_rate",
     "indirectly_standardised_ratio",
     "inequality_by_group",
     "mean_interval",
+    "overdispersed_funnel",
     "proportion",
+    "proportion_funnel",
+    "rate_funnel",
+    "ratio_funnel",
     "run_chart",
     "segmented_regression",
     "slope_index_of_inequality",

@@ -1,0 +1,222 @@
+"""Needs assessment: a trust's age-standardised activity rates compared with all trusts.
+
+Rates are directly age-standardised to the European Standard Population 2013 (Dobson CIs) and
+compared with the rate for all trusts together the way Fingertips compares an area with England:
+*higher* or *lower* when the all-trust value lies outside the trust's 95% interval. Where a trust
+sits among its peers is shown as a funnel plot of indirectly age-standardised ratios (observed
+over the count expected at all-trust age-specific rates), with exact Poisson limits: funnels,
+not league tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lhs_reports.data.dictionary import GROUP_MEASURES
+
+#: Reader-facing names of the measures broken down by population group.
+MEASURE_LABELS: dict[str, str] = {
+    "referrals": "Referrals",
+    "crisis_contacts": "Crisis contacts",
+    "admissions": "Admissions",
+    "mha_detentions": "Mental Health Act detentions",
+}
+
+ALL_TRUSTS = "All trusts"
+
+
+@dataclass(frozen=True)
+class PeerData:
+    """Every trust's population and latest-year activity by group: the comparators."""
+
+    trusts: pd.DataFrame
+    population: pd.DataFrame
+    by_group: pd.DataFrame
+
+    @cached_property
+    def ages_by_trust(self) -> pd.DataFrame:
+        """Population and events per trust and age band (computed once)."""
+        return age_profile(self.population, self.by_group, by="trust_code")
+
+    def of(self, trust_code: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """One trust's population and activity rows."""
+        return (self.population.loc[self.population["trust_code"] == trust_code],
+                self.by_group.loc[self.by_group["trust_code"] == trust_code])
+
+
+def load_peer_data(data_dir: str | Path | None) -> PeerData:
+    """Read the population and activity-by-group tables for every trust."""
+    from lhs_reports.data.loaders import load_table, resolve_data_dir
+
+    folder = resolve_data_dir(data_dir)
+    return PeerData(trusts=load_table(folder, "trusts"),
+                    population=load_table(folder, "population"),
+                    by_group=load_table(folder, "activity_by_group"))
+
+
+def age_profile(population: pd.DataFrame, by_group: pd.DataFrame, *,
+                by: str | list[str] | None = None) -> pd.DataFrame:
+    """Population and event counts per age band (summed over the other groupings).
+
+    Examples
+    --------
+    >>> pop = pd.DataFrame({"age_band": ["0-4", "0-4"], "sex": ["Female", "Male"],
+    ...                     "population": [100, 120]})
+    >>> events = pop.drop(columns="population").assign(admissions=[1, 2])
+    >>> age_profile(pop, events)[["age_band", "population", "admissions"]].to_dict("records")
+    [{'age_band': '0-4', 'population': 220, 'admissions': 3}]
+    """
+    keys = ([by] if isinstance(by, str) else list(by or [])) + ["age_band"]
+    join = [c for c in by_group.columns if c in population.columns and c != "population"]
+    merged = population.merge(by_group, on=join, how="left", validate="one_to_one")
+    measures = [m for m in GROUP_MEASURES if m in merged.columns]
+    merged[measures] = merged[measures].fillna(0)
+    return merged.groupby(keys, as_index=False, sort=False, observed=True)[
+        ["population", *measures]].sum()
+
+
+def standardised_rates(population: pd.DataFrame, by_group: pd.DataFrame, *, by: str,
+                       measures: tuple[str, ...] = GROUP_MEASURES) -> pd.DataFrame:
+    """Directly age-standardised rates per 100,000 (ESP 2013, Dobson 95% CIs), one row per
+    group in ``by`` and measure; groups with fewer than 10 events have no rate and a reason."""
+    return rates_from_ages(age_profile(population, by_group, by=by), by=by, measures=measures)
+
+
+def rates_from_ages(ages: pd.DataFrame, *, by: str,
+                    measures: tuple[str, ...] = GROUP_MEASURES) -> pd.DataFrame:
+    """:func:`standardised_rates` from an :func:`age_profile` table.
+
+    A group with no residents in some age band (a small ethnic group in a small trust, say)
+    has no DSR: its rate in that band is undefined. It gets a row with a reason rather than
+    stopping the report.
+    """
+    from lhs_reports.stats.standardise import directly_standardised_rates
+
+    empty_band = ages.groupby(by, sort=False, observed=True)["population"].min() <= 0
+    usable = ages.loc[~ages[by].map(empty_band).astype(bool)]
+    frames = []
+    for measure in measures:
+        if not usable.empty:
+            rates = directly_standardised_rates(usable, count=measure, population="population",
+                                                by=by, age_band="age_band")
+            frames.append(rates.reset_index().assign(measure=measure))
+        for group in empty_band.index[empty_band.to_numpy()]:
+            events = ages.loc[ages[by] == group, measure].sum()
+            frames.append(pd.DataFrame({
+                by: [group], "value": [np.nan], "lower_ci": [np.nan], "upper_ci": [np.nan],
+                "total_count": [events], "measure": [measure],
+                "reason": ["not calculated: an age band has no residents"]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def rate_comparison(peers: PeerData, trust_code: str) -> pd.DataFrame:
+    """The trust's DSR for every measure beside the all-trust DSR, and how they compare
+    (Fingertips' rule: significantly different when the all-trust rate lies outside the trust's
+    95% interval)."""
+    from lhs_reports.stats.compare import benchmark_comparison
+
+    population, by_group = peers.of(trust_code)
+    mine = standardised_rates(population, by_group, by="trust_code").set_index("measure")
+    pooled = (peers.ages_by_trust.drop(columns="trust_code")
+              .groupby("age_band", as_index=False, sort=False).sum()
+              .assign(trust_code=ALL_TRUSTS))
+    everyone = rates_from_ages(pooled, by="trust_code").set_index("measure")
+    rows = []
+    for measure in GROUP_MEASURES:
+        row, benchmark = mine.loc[measure], everyone.loc[measure, "value"]
+        rows.append({
+            "measure": measure,
+            "label": MEASURE_LABELS[measure],
+            "events": int(row["total_count"]),
+            "value": float(row["value"]),
+            "lower_ci": float(row["lower_ci"]),
+            "upper_ci": float(row["upper_ci"]),
+            "benchmark": float(benchmark),
+            "comparison": benchmark_comparison(float(row["lower_ci"]),
+                                               float(row["upper_ci"]), float(benchmark)),
+            "reason": row.get("reason"),
+        })
+    return pd.DataFrame(rows)
+
+
+COMPARISON_TEXT = {
+    "higher": "Significantly higher",
+    "lower": "Significantly lower",
+    "similar": "No significant difference",
+    "not compared": "Not compared (fewer than 10 events)",
+}
+
+
+def rate_comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as a reader sees it (events stay integers so disclosure control applies).
+    """
+    def rate(value: float) -> str:
+        return "–" if not np.isfinite(value) else f"{value:,.1f}"
+
+    return pd.DataFrame({
+        "Measure": comparison["label"],
+        "Events in the year": comparison["events"].astype("int64"),
+        "Age-standardised rate per 100,000": [rate(v) for v in comparison["value"]],
+        "95% CI": ["–" if not np.isfinite(lo) else f"{lo:,.1f} to {hi:,.1f}"
+                   for lo, hi in zip(comparison["lower_ci"], comparison["upper_ci"],
+                                     strict=True)],
+        "All trusts": [rate(v) for v in comparison["benchmark"]],
+        "Compared with all trusts": comparison["comparison"].map(COMPARISON_TEXT),
+    })
+
+
+def standardised_ratios(peers: PeerData, measure: str) -> pd.DataFrame:
+    """Observed and expected counts per trust, expected at the all-trust age-specific rates.
+
+    Returns one row per trust (indexed by trust code) with ``observed``, ``expected`` and the
+    indirectly standardised ratio ``value`` (100 = as expected) with its 95% interval.
+    """
+    from lhs_reports.stats.standardise import indirectly_standardised_ratio
+
+    ages = peers.ages_by_trust
+    reference = ages.groupby("age_band", sort=False)[["population", measure]].sum()
+    rows = {}
+    for code, part in ages.groupby("trust_code", sort=False):
+        part = part.set_index("age_band").reindex(reference.index, fill_value=0)
+        ratio = indirectly_standardised_ratio(
+            part[measure].to_numpy(float), part["population"].to_numpy(float),
+            reference[measure].to_numpy(float), reference["population"].to_numpy(float),
+            multiplier=100)
+        rows[code] = ratio.iloc[0]
+    frame = pd.DataFrame(rows).T
+    frame.index.name = "trust_code"
+    return frame
+
+
+def peer_funnel(peers: PeerData, measure: str):
+    """PHE-style funnel of indirectly standardised ratios (×100) with exact Poisson limits at
+    95% and 99.8%, one point per trust."""
+    from lhs_reports.stats.funnel import ratio_funnel
+
+    ratios = standardised_ratios(peers, measure)
+    return ratio_funnel(ratios["observed"].astype(float), ratios["expected"].astype(float),
+                        multiplier=100)
+
+
+def ratio_table(funnels: dict[str, object], trust_code: str) -> pd.DataFrame:
+    """For each measure, the trust's standardised ratio and where it sits in the peer funnel.
+
+    ``funnels`` maps measure to its :func:`peer_funnel` result. Observed counts stay integers
+    so disclosure control applies.
+    """
+    rows = []
+    for measure, funnel in funnels.items():
+        point = funnel.points.loc[trust_code]  # type: ignore[attr-defined]
+        rows.append({
+            "Measure": MEASURE_LABELS[measure],
+            "Observed": int(round(float(point["numerator"]))),
+            "Expected": f"{float(point['denominator']):,.1f}",
+            "Standardised ratio (100 = as expected)": f"{float(point['value']):.1f}",
+            "Peer funnel": str(point["significance"]),
+        })
+    return pd.DataFrame(rows)

@@ -1,0 +1,112 @@
+"""The needs assessment's plain-English reading, generated from the statistics (never typed in).
+
+Every sentence is built from a result and says how sure we can be: a difference is called
+significant only when the interval says so, and a rate that could not be calculated says why.
+Names from parameter files are escaped for Markdown.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lhs_reports.reports.needs_inequality import Gradient
+from lhs_reports.text import md_escape
+
+
+def _rates(*values: float) -> list[str]:
+    """Format a rate and its limits alike: whole numbers from 100 up, else one decimal."""
+    digits = 0 if abs(values[0]) >= 100 else 1
+    return [f"{v:,.{digits}f}" for v in values]
+
+
+def comparison_sentence(row: pd.Series, trust_name: str) -> str:
+    """One measure's age-standardised rate against all trusts.
+
+    Examples
+    --------
+    >>> row = pd.Series({"label": "Admissions", "value": 260.4, "lower_ci": 240.1,
+    ...                  "upper_ci": 281.9, "benchmark": 210.0, "comparison": "higher",
+    ...                  "reason": None})
+    >>> print(comparison_sentence(row, "Northshire"))
+    Admissions: Northshire's age-standardised rate, 260 per 100,000 (95% CI 240 to 282), is
+    significantly higher than the rate for all trusts (210).
+    """
+    name, label = md_escape(trust_name), str(row["label"])
+    if not np.isfinite(row["value"]):
+        return (f"{label}: {name}'s age-standardised rate is not calculated because there were "
+                "fewer than 10 events in the year; a rate from so few events would be "
+                "too unstable to compare.")
+    value, lower, upper, benchmark = _rates(row["value"], row["lower_ci"], row["upper_ci"],
+                                            row["benchmark"])
+    stated = (f"{label}: {name}'s age-standardised rate, {value} per 100,000 "
+              f"(95% CI {lower} to {upper}), ")
+    if row["comparison"] == "higher":
+        return stated + (f"is significantly higher than the rate for all trusts "
+                         f"({benchmark}).")
+    if row["comparison"] == "lower":
+        return stated + (f"is significantly lower than the rate for all trusts "
+                         f"({benchmark}).")
+    return stated + (f"shows no evidence of a difference from the rate for all trusts "
+                     f"({benchmark}).")
+
+
+def gradient_sentence(gradient: Gradient, label: str) -> str:
+    """The deprivation gradient of one measure, with its uncertainty.
+
+    Examples
+    --------
+    >>> g = Gradient("admissions", 150.0, 90.0, 210.0, 1.9, 1.5, 2.4)
+    >>> print(gradient_sentence(g, "Admissions"))
+    Admissions are more common in more deprived areas: the modelled rate is 150 per 100,000
+    higher at the most deprived end of the catchment than at the least deprived (95% CI 90 to
+    210), 1.90 times as high (95% CI 1.50 to 2.40).
+    """
+    if gradient.reason:
+        return f"{label}: the deprivation gradient is {gradient.reason}."
+    if not gradient.significant:
+        gap, lower, upper = _rates(gradient.sii, gradient.sii_lower, gradient.sii_upper)
+        return (f"{label}: no clear deprivation gradient; the modelled gap between the most "
+                f"and least deprived ends of the catchment is {gap} per 100,000 "
+                f"(95% CI {lower} to {upper}), which includes no gap.")
+    higher = gradient.sii > 0
+    near, far = ((gradient.sii_lower, gradient.sii_upper) if higher
+                 else (gradient.sii_upper, gradient.sii_lower))
+    gap, lower, upper = _rates(abs(gradient.sii), abs(near), abs(far))
+    return (f"{label} are {'more' if higher else 'less'} common in more deprived areas: the "
+            f"modelled rate is {gap} per 100,000 {'higher' if higher else 'lower'} at the most "
+            f"deprived end of the catchment than at the least deprived (95% CI {lower} to "
+            f"{upper}), {gradient.rii:.2f} times as high (95% CI {gradient.rii_lower:.2f} to "
+            f"{gradient.rii_upper:.2f}).")
+
+
+FUNNEL_READING = {
+    "High (0.001)": "above the 99.8% limit: far more than expected from its age structure, "
+                    "beyond what chance alone would plausibly explain",
+    "High (0.025)": "above the 95% limit but within the 99.8% limit: more than expected; worth "
+                    "a look, though one trust in 40 would be here by chance",
+    "Low (0.001)": "below the 99.8% limit: far fewer than expected from its age structure, "
+                   "beyond what chance alone would plausibly explain",
+    "Low (0.025)": "below the 95% limit but within the 99.8% limit: fewer than expected; worth "
+                   "a look, though one trust in 40 would be here by chance",
+    "Not significant": "within the funnel: compatible with chance variation around the "
+                       "all-trust rate",
+}
+
+
+def funnel_sentence(points: pd.DataFrame, trust_code: str, trust_name: str, label: str) -> str:
+    """Where the trust sits in the peer funnel of standardised ratios.
+
+    ``points`` is a funnel result's per-trust table (``numerator`` observed, ``denominator``
+    expected, ``value`` ratio x 100, ``significance``).
+    """
+    from lhs_reports.disclosure import suppress_counts
+
+    row = points.loc[trust_code]
+    # The observed count is published, so it follows disclosure control like a table cell.
+    observed = suppress_counts(pd.Series([row["numerator"]]))["display"].iloc[0]
+    return (f"{label}: {md_escape(trust_name)} had {observed} against "
+            f"{row['denominator']:,.0f} expected at all-trust age-specific rates, a standardised "
+            f"ratio of {row['value']:.0f} (100 = as expected). It lies "
+            f"{FUNNEL_READING[str(row['significance'])]}. "
+            f"{len(points)} trusts are compared.")

@@ -1,0 +1,145 @@
+"""The needs assessment's analysis: peer comparison, segmentation, narrative.
+
+Numbers are checked against direct re-derivations written here (the DSR formula with the
+published ESP 2013 weights; expected counts that must add up to the observed), not against the
+package's own output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lhs_reports.data.dictionary import GROUP_MEASURES
+from lhs_reports.data.synthetic import write_demo_data
+from lhs_reports.reports import needs_comparison as peer
+from lhs_reports.reports import needs_inequality as gaps
+from lhs_reports.reports import needs_narrative as say
+
+#: European Standard Population 2013 (Eurostat 2013, doi:10.2785/11470), 0-4 ... 90+.
+ESP2013 = np.array([5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000, 6500,
+                    6000, 5500, 5000, 4000, 2500, 1500, 1000], float)
+
+
+@pytest.fixture(scope="module")
+def peers(tmp_path_factory):
+    return peer.load_peer_data(write_demo_data(tmp_path_factory.mktemp("demo"), 5))
+
+
+def direct_dsr(population: pd.DataFrame, by_group: pd.DataFrame, measure: str) -> float:
+    from lhs_reports.data.dictionary import AGE_BANDS
+
+    pop = population.groupby("age_band")["population"].sum().reindex(AGE_BANDS).to_numpy(float)
+    events = by_group.groupby("age_band")[measure].sum().reindex(AGE_BANDS).to_numpy(float)
+    return float((events / pop * ESP2013).sum() / ESP2013.sum() * 100_000)
+
+
+def test_the_age_profile_keeps_every_resident_and_event(peers):
+    ages = peers.ages_by_trust
+    assert ages["population"].sum() == peers.population["population"].sum()
+    for measure in GROUP_MEASURES:
+        assert ages[measure].sum() == peers.by_group[measure].sum()
+
+
+def test_trust_and_all_trust_rates_are_the_esp2013_weighted_sums(peers):
+    comparison = peer.rate_comparison(peers, "SYN02").set_index("measure")
+    population, by_group = peers.of("SYN02")
+    for measure in GROUP_MEASURES:
+        assert comparison.loc[measure, "value"] == pytest.approx(
+            direct_dsr(population, by_group, measure), rel=1e-9)
+        assert comparison.loc[measure, "benchmark"] == pytest.approx(
+            direct_dsr(peers.population, peers.by_group, measure), rel=1e-9)
+        assert comparison.loc[measure, "events"] == by_group[measure].sum()
+
+
+def test_the_comparison_follows_the_interval(peers):
+    comparison = peer.rate_comparison(peers, "SYN04")
+    for _, row in comparison.iterrows():
+        if row["benchmark"] < row["lower_ci"]:
+            assert row["comparison"] == "higher"
+        elif row["benchmark"] > row["upper_ci"]:
+            assert row["comparison"] == "lower"
+        else:
+            assert row["comparison"] == "similar"
+
+
+def test_expected_counts_add_up_to_the_observed_over_all_trusts(peers):
+    for measure in GROUP_MEASURES:
+        ratios = peer.standardised_ratios(peers, measure)
+        assert ratios["expected"].sum() == pytest.approx(ratios["observed"].sum(), rel=1e-9)
+        assert list(ratios.index) == sorted(peers.population["trust_code"].unique())
+
+
+def test_the_planted_outlier_trust_has_more_detentions_than_expected(peers):
+    funnel = peer.peer_funnel(peers, "mha_detentions")
+    assert funnel.points.loc["SYN04", "significance"].startswith("High")
+
+
+def test_deprivation_segments_come_in_quintile_order_with_readable_labels(peers):
+    population, by_group = peers.of("SYN01")
+    rates = gaps.rates_by_segment(population, by_group, segment="imd_quintile",
+                                  measures=("admissions",))
+    assert list(rates["imd_quintile"]) == [1, 2, 3, 4, 5]
+    assert rates["segment_label"].iloc[0] == "1 (most deprived)"
+    assert rates["segment_label"].iloc[-1] == "5 (least deprived)"
+
+
+def test_the_planted_deprivation_gradient_is_found_and_reads_as_a_gap(peers):
+    # The generator makes rates 1.8x the average in quintile 1 and 0.75x in quintile 5.
+    population, by_group = peers.of("SYN01")
+    rates = gaps.rates_by_segment(population, by_group, segment="imd_quintile",
+                                  measures=("referrals",))
+    gradient = gaps.deprivation_gradient(rates, population, measure="referrals")
+    assert gradient.significant
+    assert gradient.sii > 0 and gradient.rii > 1
+    assert gradient.sii_lower <= gradient.sii <= gradient.sii_upper
+
+
+def test_a_quintile_with_too_few_events_gives_no_gradient_and_says_why(peers):
+    population, by_group = peers.of("SYN01")
+    sparse = by_group.copy()
+    sparse.loc[sparse["imd_quintile"] == 5, "admissions"] = 0
+    rates = gaps.rates_by_segment(population, sparse, segment="imd_quintile",
+                                  measures=("admissions",))
+    gradient = gaps.deprivation_gradient(rates, population, measure="admissions")
+    assert np.isnan(gradient.sii) and "fewer than 10 events" in gradient.reason
+    assert "fewer than 10 events" in say.gradient_sentence(gradient, "Admissions")
+
+
+@pytest.mark.parametrize(("comparison", "phrase"), [
+    ("higher", "significantly higher"),
+    ("lower", "significantly lower"),
+    ("similar", "no evidence of a difference"),
+])
+def test_the_narrative_says_what_the_interval_says(comparison, phrase):
+    row = pd.Series({"label": "Referrals", "value": 1200.0, "lower_ci": 1100.0,
+                     "upper_ci": 1300.0, "benchmark": 1000.0, "comparison": comparison})
+    assert phrase in say.comparison_sentence(row, "A *Trust*")
+    assert "A \\*Trust\\*" in say.comparison_sentence(row, "A *Trust*")
+
+
+def test_the_narrative_explains_a_rate_that_was_not_calculated():
+    row = pd.Series({"label": "Admissions", "value": np.nan, "lower_ci": np.nan,
+                     "upper_ci": np.nan, "benchmark": 210.0, "comparison": "not compared"})
+    assert "fewer than 10 events" in say.comparison_sentence(row, "Trust")
+
+
+def test_the_funnel_sentence_keeps_a_small_observed_count_out_of_the_text():
+    points = pd.DataFrame({"numerator": [5.0, 400.0], "denominator": [4.2, 380.0],
+                           "value": [119.0, 105.3],
+                           "significance": ["Not significant", "Not significant"]},
+                          index=["SYN05", "SYN01"])
+    text = say.funnel_sentence(points, "SYN05", "Small Trust", "Detentions")
+    assert "had * against" in text and " 5 " not in text
+
+
+def test_a_segment_with_an_empty_age_band_has_no_rate_but_the_others_do(peers):
+    population, by_group = peers.of("SYN01")
+    thin = population.copy()
+    thin.loc[(thin["ethnic_group"] == "Other") & (thin["age_band"] == "90+"), "population"] = 0
+    rates = gaps.rates_by_segment(thin, by_group, segment="ethnic_group",
+                                  measures=("admissions",)).set_index("ethnic_group")
+    assert np.isnan(rates.loc["Other", "value"])
+    assert "no residents" in rates.loc["Other", "reason"]
+    assert rates.drop(index="Other")["value"].notna().all()
