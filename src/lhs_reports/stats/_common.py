@@ -139,3 +139,23 @@ def require(numeric: Numeric, ok: np.ndarray, name: str, problem: str, hint: str
             row=_row_label(numeric, bad),
             hint=hint,
         )
+
+
+def check_multiplier(multiplier: float) -> float:
+    """Return ``multiplier`` as a float after checking it is a positive number."""
+    try:
+        value = float(multiplier)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (np.isfinite(value) and value > 0):
+        raise DataError(
+            f"multiplier must be a positive number, got {multiplier!r}",
+            field="multiplier",
+            hint="use 1 for a proportion, 100 for a percentage, 100000 for a rate per 100,000",
+        )
+    return value
+
+
+def multiplier_label(multiplier: float) -> str:
+    """``100000`` → ``'100,000'``; other numbers keep their digits (``0.5`` → ``'0.5'``)."""
+    return f"{int(multiplier):,}" if float(multiplier).is_integer() else f"{multiplier:g}"

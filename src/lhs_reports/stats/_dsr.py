@@ -14,8 +14,15 @@ import numpy as np
 import pandas as pd
 
 from lhs_reports.errors import DataError
-from lhs_reports.stats._common import align, as_numeric, check_confidence, require
-from lhs_reports.stats.rates import _check_multiplier, _multiplier_label, byar_interval
+from lhs_reports.stats._common import (
+    align,
+    as_numeric,
+    check_confidence,
+    check_multiplier,
+    multiplier_label,
+    require,
+)
+from lhs_reports.stats.rates import byar_interval
 
 __all__ = ["MIN_EVENTS", "directly_standardised_rate", "dobson_interval", "esp2013"]
 
@@ -119,7 +126,7 @@ def dsr_row(counts: np.ndarray, populations: np.ndarray, weights: np.ndarray, *,
     total_weight = weights.sum()
     total = float(counts.sum())
     row: dict[str, Any] = {"confidence": confidence, "method": method,
-                           "statistic": f"DSR per {_multiplier_label(multiplier)}",
+                           "statistic": f"DSR per {multiplier_label(multiplier)}",
                            "total_count": total, "reason": None}
     if total < MIN_EVENTS:
         row.update(value=np.nan, lower_ci=np.nan, upper_ci=np.nan, reason=SUPPRESSED)
@@ -213,7 +220,7 @@ def directly_standardised_rate(counts: Any, populations: Any, *, standard: Any =
     (1500.0, 'Dobson', 'DSR per 100,000', None)
     """
     level = check_confidence(confidence)
-    scale = _check_multiplier(multiplier)
+    scale = check_multiplier(multiplier)
     x, n = align((counts, "counts"), (populations, "populations"))
     require(x, x.values >= 0, "counts", "must not be negative", "counts are 0 or more")
     require(n, n.values > 0, "populations", "must be greater than 0",

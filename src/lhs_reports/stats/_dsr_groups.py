@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from lhs_reports.errors import DataError
-from lhs_reports.stats._common import as_numeric, check_confidence, require
+from lhs_reports.stats._common import as_numeric, check_confidence, check_multiplier, require
 from lhs_reports.stats._dsr import (
     NONINDEPENDENT,
     check_weights,
@@ -21,7 +21,6 @@ from lhs_reports.stats._dsr import (
     esp2013,
     first_row,
 )
-from lhs_reports.stats.rates import _check_multiplier
 
 __all__ = ["directly_standardised_rates"]
 
@@ -133,7 +132,7 @@ def directly_standardised_rates(frame: pd.DataFrame, *, count: str = "count",
     """
     keys = [by] if isinstance(by, str) else list(by)
     level = check_confidence(confidence)
-    scale = _check_multiplier(multiplier)
+    scale = check_multiplier(multiplier)
     needed = [*keys, count, population] + ([age_band] if standard is None
                                            or isinstance(standard, pd.Series) else [])
     needed += [event_frequency] if event_frequency is not None else []

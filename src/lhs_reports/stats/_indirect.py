@@ -11,13 +11,15 @@ import numpy as np
 import pandas as pd
 
 from lhs_reports.errors import DataError
-from lhs_reports.stats._common import align, as_numeric, check_confidence, require
-from lhs_reports.stats.rates import (
-    _check_multiplier,
-    _multiplier_label,
-    byar_interval,
-    exact_poisson_interval,
+from lhs_reports.stats._common import (
+    align,
+    as_numeric,
+    check_confidence,
+    check_multiplier,
+    multiplier_label,
+    require,
 )
+from lhs_reports.stats.rates import byar_interval, exact_poisson_interval
 
 __all__ = ["indirectly_standardised_rate", "indirectly_standardised_ratio"]
 
@@ -136,11 +138,11 @@ def indirectly_standardised_ratio(observed: Any, populations: Any, reference_cou
     >>> float(row["expected"]), float(row["value"]), row["method"]
     (35.0, 142.857..., 'Byar')
     """
-    scale = _check_multiplier(multiplier)
+    scale = check_multiplier(multiplier)
     total, expected = _observed_expected(observed, populations, reference_counts,
                                          reference_populations)
     return _indirect_frame(total, expected, scale, confidence,
-                           f"indirectly standardised ratio x {_multiplier_label(scale)}")
+                           f"indirectly standardised ratio x {multiplier_label(scale)}")
 
 
 def indirectly_standardised_rate(observed: Any, populations: Any, reference_counts: Any,
@@ -177,12 +179,12 @@ def indirectly_standardised_rate(observed: Any, populations: Any, reference_coun
     >>> round(float(row["value"]), 6), row["statistic"]
     (3571.428571, 'indirectly standardised rate per 100,000')
     """
-    scale = _check_multiplier(multiplier)
+    scale = check_multiplier(multiplier)
     total, expected = _observed_expected(observed, populations, reference_counts,
                                          reference_populations)
     x_ref = as_numeric(reference_counts, "reference_counts").values
     n_ref = as_numeric(reference_populations, "reference_populations").values
     reference_rate = float(np.nansum(x_ref) / np.sum(n_ref) * scale)
     frame = _indirect_frame(total, expected, reference_rate, confidence,
-                            f"indirectly standardised rate per {_multiplier_label(scale)}")
+                            f"indirectly standardised rate per {multiplier_label(scale)}")
     return frame

@@ -26,7 +26,14 @@ import pandas as pd
 from scipy import stats as _sps
 
 from lhs_reports.errors import DataError
-from lhs_reports.stats._common import align, as_numeric, check_confidence, require, z_for
+from lhs_reports.stats._common import (
+    align,
+    as_numeric,
+    check_confidence,
+    check_multiplier,
+    require,
+    z_for,
+)
 
 __all__ = [
     "byar_interval",
@@ -197,25 +204,6 @@ def crude_rate(count: Any, population: Any, *, confidence: float = 0.95,
     return frame
 
 
-def _check_multiplier(multiplier: float) -> float:
-    try:
-        value = float(multiplier)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not (np.isfinite(value) and value > 0):
-        raise DataError(
-            f"multiplier must be a positive number, got {multiplier!r}",
-            field="multiplier",
-            hint="use 1 for a proportion, 100 for a percentage, 100000 for a rate per 100,000",
-        )
-    return value
-
-
-def _multiplier_label(multiplier: float) -> str:
-    """``100000`` → ``'100,000'``; other numbers keep their digits (``0.5`` → ``'0.5'``)."""
-    return f"{int(multiplier):,}" if float(multiplier).is_integer() else f"{multiplier:g}"
-
-
 def proportion(successes: Any, trials: Any, *, confidence: float = 0.95,
                multiplier: float = 1) -> pd.DataFrame:
     """Proportion (or percentage) with PHE's Wilson score confidence interval.
@@ -264,7 +252,7 @@ def proportion(successes: Any, trials: Any, *, confidence: float = 0.95,
        value  lower_ci  upper_ci  confidence method   statistic
     0   20.0   13.3367   28.8829        0.95 Wilson  percentage
     """
-    scale = _check_multiplier(multiplier)
+    scale = check_multiplier(multiplier)
     x, n = align((successes, "successes"), (trials, "trials"))
     # The original inputs, so that errors name the caller's row labels.
     lower, upper = wilson_interval(successes, trials, confidence=confidence)
