@@ -120,3 +120,19 @@ def test_a_key_repeated_across_files_is_an_error(tmp_path, data_dir):
     part.to_parquet(folder / "SYN01-copy.parquet")
     with pytest.raises(DataError, match="duplicate"):
         load_table(tmp_path, "activity_monthly")
+
+
+def test_a_reloaded_table_reflects_a_changed_file_and_callers_cannot_spoil_it(tmp_path, data_dir):
+    import os
+
+    path = tmp_path / "trusts.parquet"
+    pd.read_parquet(data_dir / "trusts.parquet").to_parquet(path)
+    first = load_table(tmp_path, "trusts")
+    first.loc[0, "trust_name"] = "Changed by a careless caller"
+    assert load_table(tmp_path, "trusts").loc[0, "trust_name"] != first.loc[0, "trust_name"]
+    renamed = pd.read_parquet(path)
+    renamed.loc[0, "trust_name"] = "Renamed Trust"
+    renamed.to_parquet(path)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert load_table(tmp_path, "trusts").loc[0, "trust_name"] == "Renamed Trust"

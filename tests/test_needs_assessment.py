@@ -143,3 +143,17 @@ def test_a_segment_with_an_empty_age_band_has_no_rate_but_the_others_do(peers):
     assert np.isnan(rates.loc["Other", "value"])
     assert "no residents" in rates.loc["Other", "reason"]
     assert rates.drop(index="Other")["value"].notna().all()
+
+
+def test_expected_counts_agree_with_the_one_area_isr_function(peers):
+    from lhs_reports.data.dictionary import AGE_BANDS
+    from lhs_reports.stats.standardise import indirectly_standardised_ratio
+
+    ratios = peer.standardised_ratios(peers, "admissions")
+    ages = peers.ages_by_trust
+    reference = ages.groupby("age_band")[["population", "admissions"]].sum().reindex(AGE_BANDS)
+    mine = ages[ages["trust_code"] == "SYN03"].set_index("age_band").reindex(AGE_BANDS)
+    one = indirectly_standardised_ratio(mine["admissions"], mine["population"],
+                                        reference["admissions"], reference["population"]).iloc[0]
+    assert ratios.loc["SYN03", "expected"] == pytest.approx(one["expected"], rel=1e-9)
+    assert ratios.loc["SYN03", "observed"] == one["observed"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -71,6 +72,17 @@ def load_table(data_dir: str | Path, name: str, *, organisation: str | None = No
             hint=f"provide {name}.parquet, {name}.csv or a folder {name}/ of per-organisation "
             "files (see the data dictionary)",
         )
+    # A warm worker runs many reports in one process, and every trust's report reads its
+    # peers' tables: keep recently validated tables, keyed by the files' identity and stamps,
+    # so they are read and validated once per worker, not once per report.
+    stamps = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    return _load_validated(stamps, name, organisation).copy()
+
+
+@lru_cache(maxsize=32)
+def _load_validated(stamps: tuple[tuple[str, int, int], ...], name: str,
+                    organisation: str | None) -> pd.DataFrame:
+    files = [Path(path) for path, _, _ in stamps]
     key = TABLES[name].key[0]  # the organisation (or case study) a row belongs to
     raw = [_read(path) for path in files]
     if organisation is not None:

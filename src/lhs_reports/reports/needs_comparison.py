@@ -173,24 +173,20 @@ def rate_comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
 def standardised_ratios(peers: PeerData, measure: str) -> pd.DataFrame:
     """Observed and expected counts per trust, expected at the all-trust age-specific rates.
 
-    Returns one row per trust (indexed by trust code) with ``observed``, ``expected`` and the
-    indirectly standardised ratio ``value`` (100 = as expected) with its 95% interval.
+    Returns one row per trust (indexed by trust code, sorted) with ``observed`` and
+    ``expected``: E = Σ (all-trust events / all-trust residents in the band) × the trust's
+    residents in the band, as :func:`lhs_reports.stats.standardise.indirectly_standardised_ratio`
+    computes it for one area, here for every trust at once.
     """
-    from lhs_reports.stats.standardise import indirectly_standardised_ratio
-
     ages = peers.ages_by_trust
     reference = ages.groupby("age_band", sort=False)[["population", measure]].sum()
-    rows = {}
-    for code, part in ages.groupby("trust_code", sort=False):
-        part = part.set_index("age_band").reindex(reference.index, fill_value=0)
-        ratio = indirectly_standardised_ratio(
-            part[measure].to_numpy(float), part["population"].to_numpy(float),
-            reference[measure].to_numpy(float), reference["population"].to_numpy(float),
-            multiplier=100)
-        rows[code] = ratio.iloc[0]
-    frame = pd.DataFrame(rows).T
+    band_rate = reference[measure] / reference["population"]
+    expected = (ages["population"] * ages["age_band"].map(band_rate)).groupby(
+        ages["trust_code"]).sum()
+    observed = ages.groupby("trust_code")[measure].sum()
+    frame = pd.DataFrame({"observed": observed.astype(float), "expected": expected})
     frame.index.name = "trust_code"
-    return frame
+    return frame.sort_index()
 
 
 def peer_funnel(peers: PeerData, measure: str):
