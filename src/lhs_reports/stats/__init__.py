@@ -20,6 +20,7 @@ from lhs_reports.stats.inequality import (
     slope_index_of_inequality,
 )
 from lhs_reports.stats.its import SegmentedRegression, segmented_regression
+from lhs_reports.stats.quantiles import TooFewAreasWarning, assign_quantiles
 from lhs_reports.stats.rates import (
     byar_interval,
     crude_rate,
@@ -55,6 +56,8 @@ __all__ = [
     "ManyQuantilesWarning",
     "SegmentedRegression",
     "ShortBaselineWarning",
+    "TooFewAreasWarning",
+    "assign_quantiles",
     "assurance_icon",
     "benchmark_comparison",
     "byar_interval",
