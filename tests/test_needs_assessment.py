@@ -157,3 +157,17 @@ def test_expected_counts_agree_with_the_one_area_isr_function(peers):
                                         reference["admissions"], reference["population"]).iloc[0]
     assert ratios.loc["SYN03", "expected"] == pytest.approx(one["expected"], rel=1e-9)
     assert ratios.loc["SYN03", "observed"] == one["observed"]
+
+
+def test_a_segment_chart_with_no_rates_still_draws_and_says_so():
+    import matplotlib.pyplot as plt
+
+    from lhs_reports.plots.rates import segment_rate_alt_text, segment_rate_chart
+
+    rates = pd.DataFrame({"measure": ["admissions"] * 2, "segment_label": ["A", "B"],
+                          "value": [np.nan, np.nan], "lower_ci": [np.nan, np.nan],
+                          "upper_ci": [np.nan, np.nan]})
+    figure = segment_rate_chart(rates, labels={"admissions": "Admissions"}).draw()
+    plt.close(figure)
+    assert "no segment has a rate" in segment_rate_alt_text(
+        rates, labels={"admissions": "Admissions"}, segment_name="ethnic group")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from html import escape
 from typing import Literal
 
@@ -65,6 +66,29 @@ def report_header(title: str, subject: str, *, period: str | None = None,
                              notice=notice)))
 
 
+@contextmanager
+def _object_strings() -> Iterator[None]:
+    """Let plotnine build its internal frames with object strings rather than pandas 3's
+    Arrow-backed ``str``: the same chart, drawn about 20% faster. Only while drawing; a pandas
+    without the option simply draws as it is."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the option is deprecated in pandas 3
+        try:
+            context = pd.option_context("future.infer_string", False)
+            context.__enter__()
+        except (KeyError, ValueError, pd.errors.OptionError):
+            context = None
+    try:
+        yield
+    finally:
+        if context is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                context.__exit__(None, None, None)
+
+
 def figure_html(chart: object, alt: str, *, caption: str | None = None,
                 image_format: Literal["svg", "png"] = "svg", dpi: int = 144) -> str:
     """Render a plotnine chart to an embedded image ``<figure>`` with alt text.
@@ -80,7 +104,8 @@ def figure_html(chart: object, alt: str, *, caption: str | None = None,
 
     if image_format not in ("svg", "png"):
         raise ValueError(f"image_format must be 'svg' or 'png', not {image_format!r}")
-    figure = chart.draw()  # type: ignore[attr-defined]
+    with _object_strings():
+        figure = chart.draw()  # type: ignore[attr-defined]
     buffer = io.BytesIO()
     try:
         if image_format == "svg":

@@ -49,7 +49,23 @@ class WarmKernelEngine(NBClientEngine):
         )
         # nbclient would open (and never close) a new client per notebook; reuse ours.
         client.kc = kwargs["kc"]
-        return client.execute()
+        # papermill rewrites the whole notebook before and after every cell (about 40 writes
+        # for a report with 20 cells), all on the build's own process while the kernels wait
+        # for CPU. While cells run, save only as papermill's autosave does (every 30 s, for
+        # long cells); papermill's final save after the last cell, or after a failure, is the
+        # one that counts, so the executed notebook is unchanged.
+        save = nb_man.save
+
+        def save_now_and_then(**kwargs: Any) -> None:
+            since = (nb_man.now() - nb_man.last_save_time).total_seconds()
+            if 0 < nb_man.autosave_cell_every <= since:
+                save(**kwargs)
+
+        nb_man.save = save_now_and_then
+        try:
+            return client.execute()
+        finally:
+            nb_man.save = save
 
 
 papermill_engines.register(ENGINE_NAME, WarmKernelEngine)

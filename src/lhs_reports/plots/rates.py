@@ -10,10 +10,12 @@ from plotnine import (
     facet_wrap,
     geom_errorbar,
     geom_hline,
+    geom_text,
     geom_point,
     ggplot,
     labs,
     theme,
+    theme_void,
 )
 
 from lhs_reports.plots.theme import NHS_BLUE, NHS_DARK_GREY, theme_nhs
@@ -27,6 +29,8 @@ def segment_rate_chart(rates: pd.DataFrame, *, labels: dict[str, str], title: st
     measure's ``overall`` rate when given. Segments without a rate are left out (the table
     beside the chart says why)."""
     frame = rates.dropna(subset=["value"]).copy()
+    if frame.empty:
+        return _nothing_to_show("No segment has a rate: too few events or residents.")
     order = list(dict.fromkeys(rates["segment_label"]))[::-1]
     frame["segment_label"] = pd.Categorical(frame["segment_label"], categories=order)
     frame["panel"] = pd.Categorical(frame["measure"].map(labels),
@@ -52,6 +56,14 @@ def segment_rate_chart(rates: pd.DataFrame, *, labels: dict[str, str], title: st
     return chart
 
 
+def _nothing_to_show(message: str) -> ggplot:
+    """A small chart saying there is nothing to plot (so a report still renders)."""
+    return (ggplot(pd.DataFrame({"x": [0.0], "y": [0.0], "label": [message]}),
+                   aes("x", "y", label="label"))
+            + geom_text(color=NHS_DARK_GREY, size=11)
+            + theme_void() + theme(figure_size=(8, 1.2)))
+
+
 def segment_rate_alt_text(rates: pd.DataFrame, *, labels: dict[str, str], segment_name: str
                           ) -> str:
     """Sentences from the same numbers: for each measure, the highest and lowest segment.
@@ -72,7 +84,10 @@ def segment_rate_alt_text(rates: pd.DataFrame, *, labels: dict[str, str], segmen
         shown = part.dropna(subset=["value"])
         text = f"{labels[str(measure)]}: "
         if shown.empty:
-            text += "no segment has 10 or more events."
+            text += "no segment has a rate (too few events or residents)."
+        elif len(shown) == 1:
+            only = shown.iloc[0]
+            text += f"only {only['segment_label']} has a rate ({only['value']:,.1f})"
         else:
             high = shown.loc[shown["value"].idxmax()]
             low = shown.loc[shown["value"].idxmin()]
