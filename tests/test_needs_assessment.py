@@ -171,3 +171,16 @@ def test_a_segment_chart_with_no_rates_still_draws_and_says_so():
     plt.close(figure)
     assert "no segment has a rate" in segment_rate_alt_text(
         rates, labels={"admissions": "Admissions"}, segment_name="ethnic group")
+
+
+def test_the_population_mix_shares_add_up_and_compare_with_all_trusts(peers):
+    mix = peer.population_mix(peers, "SYN03")
+    for segment, part in mix.groupby("segment"):
+        assert part["trust_share"].sum() == pytest.approx(100, abs=0.3)
+        assert part["all_share"].sum() == pytest.approx(100, abs=0.3)
+    quintiles = mix[mix["segment"] == "Deprivation quintile"]
+    population, _ = peers.of("SYN03")
+    most = population.loc[population["imd_quintile"] == 1, "population"].sum()
+    assert quintiles["trust_share"].iloc[0] == pytest.approx(
+        most / population["population"].sum() * 100, abs=0.05)
+    assert list(quintiles["group"])[0] == "1 (most deprived)"

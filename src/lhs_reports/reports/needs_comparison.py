@@ -216,3 +216,53 @@ def ratio_table(funnels: dict[str, object], trust_code: str) -> pd.DataFrame:
             "Peer funnel": str(point["significance"]),
         })
     return pd.DataFrame(rows)
+
+
+def population_mix(peers: PeerData, trust_code: str) -> pd.DataFrame:
+    """The catchment's deprivation and ethnicity mix beside all trusts' (shares of residents).
+
+    Returns one row per deprivation quintile and ethnic group with the trust's share, the share
+    across all trusts and the difference in percentage points. Shares of residents describe
+    the population, not patients, so they need no disclosure control.
+
+    Examples
+    --------
+    >>> pop = pd.DataFrame({"trust_code": ["A", "A", "B", "B"], "imd_quintile": [1, 5, 1, 5],
+    ...                     "ethnic_group": ["White"] * 4, "population": [30, 70, 50, 50]})
+    >>> peers = PeerData(pd.DataFrame(), pop, pd.DataFrame())
+    >>> mix = population_mix(peers, "A")
+    >>> mix[["group", "trust_share", "all_share"]].iloc[:2].to_dict("records")
+    [{'group': '1 (most deprived)', 'trust_share': 30.0, 'all_share': 40.0},
+     {'group': '5 (least deprived)', 'trust_share': 70.0, 'all_share': 60.0}]
+    """
+    from lhs_reports.reports.needs_inequality import segment_label
+
+    rows = []
+    mine = peers.population.loc[peers.population["trust_code"] == trust_code]
+    for column, title in (("imd_quintile", "Deprivation quintile"),
+                          ("ethnic_group", "Ethnic group")):
+        # Quintiles in order; ethnic groups in the data's own order (the ONS listing).
+        order = (sorted(peers.population[column].unique()) if column == "imd_quintile"
+                 else list(dict.fromkeys(peers.population[column])))
+        trust = mine.groupby(column)["population"].sum()
+        everyone = peers.population.groupby(column)["population"].sum().reindex(order)
+        trust_share = trust.reindex(everyone.index, fill_value=0) / trust.sum() * 100
+        all_share = everyone / everyone.sum() * 100
+        for value in everyone.index:
+            rows.append({"segment": title, "group": segment_label(column, value),
+                         "trust_share": round(float(trust_share[value]), 1),
+                         "all_share": round(float(all_share[value]), 1)})
+    frame = pd.DataFrame(rows)
+    frame["difference"] = (frame["trust_share"] - frame["all_share"]).round(1)
+    return frame
+
+
+def population_mix_table(mix: pd.DataFrame) -> pd.DataFrame:
+    """The mix as a reader sees it."""
+    return pd.DataFrame({
+        "": mix["segment"],
+        "Group": mix["group"],
+        "This trust (% of residents)": mix["trust_share"].map("{:.1f}".format),
+        "All trusts (%)": mix["all_share"].map("{:.1f}".format),
+        "Difference (percentage points)": mix["difference"].map("{:+.1f}".format),
+    })
