@@ -175,7 +175,7 @@ def test_a_segment_chart_with_no_rates_still_draws_and_says_so():
 
 def test_the_population_mix_shares_add_up_and_compare_with_all_trusts(peers):
     mix = peer.population_mix(peers, "SYN03")
-    for segment, part in mix.groupby("segment"):
+    for _, part in mix.groupby("segment"):
         assert part["trust_share"].sum() == pytest.approx(100, abs=0.3)
         assert part["all_share"].sum() == pytest.approx(100, abs=0.3)
     quintiles = mix[mix["segment"] == "Deprivation quintile"]
