@@ -49,7 +49,10 @@ def rates_by_segment(population: pd.DataFrame, by_group: pd.DataFrame, *, segmen
     order = (list(IMD_QUINTILES) if segment == "imd_quintile"
              else list(dict.fromkeys(population[segment])))
     rates[segment] = pd.Categorical(rates[segment], categories=order, ordered=True)
-    rates = rates.sort_values(["measure", segment], ignore_index=True)
+    # Measures in the order asked for, segments in their natural order.
+    rank = {m: i for i, m in enumerate(measures)}
+    rates = rates.sort_values(["measure", segment], key=lambda c: c.map(rank)
+                              if c.name == "measure" else c, ignore_index=True)
     rates["segment_label"] = [segment_label(segment, v) for v in rates[segment]]
     return rates
 
