@@ -23,8 +23,13 @@ ESP2013 = np.array([5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 
 
 
 @pytest.fixture(scope="module")
-def peers(tmp_path_factory):
-    return peer.load_peer_data(write_demo_data(tmp_path_factory.mktemp("demo"), 5))
+def data_dir(tmp_path_factory):
+    return write_demo_data(tmp_path_factory.mktemp("demo"), 5)
+
+
+@pytest.fixture(scope="module")
+def peers(data_dir):
+    return peer.load_peer_data(data_dir)
 
 
 def direct_dsr(population: pd.DataFrame, by_group: pd.DataFrame, measure: str) -> float:
@@ -132,6 +137,22 @@ def test_the_funnel_sentence_keeps_a_small_observed_count_out_of_the_text():
                           index=["SYN05", "SYN01"])
     text = say.funnel_sentence(points, "SYN05", "Small Trust", "Detentions")
     assert "had * against" in text and " 5 " not in text
+    assert "119" not in text  # ratio x expected would give the count back
+    assert "ratio of 105" in say.funnel_sentence(points, "SYN01", "Big Trust", "Detentions")
+
+
+def test_the_ratio_table_hides_a_ratio_whose_count_is_suppressed():
+    from types import SimpleNamespace
+
+    points = pd.DataFrame({"numerator": [5.0, 400.0], "denominator": [4.2, 380.0],
+                           "value": [119.0, 105.3],
+                           "significance": ["Not significant", "Not significant"]},
+                          index=["SYN05", "SYN01"])
+    funnels = {"mha_detentions": SimpleNamespace(points=points)}
+    small = peer.ratio_table(funnels, "SYN05").iloc[0]
+    assert small["Standardised ratio (100 = as expected)"] == "*"
+    assert peer.ratio_table(funnels, "SYN01").iloc[0][
+        "Standardised ratio (100 = as expected)"] == "105.3"
 
 
 def test_a_segment_with_an_empty_age_band_has_no_rate_but_the_others_do(peers):
@@ -184,3 +205,21 @@ def test_the_population_mix_shares_add_up_and_compare_with_all_trusts(peers):
     assert quintiles["trust_share"].iloc[0] == pytest.approx(
         most / population["population"].sum() * 100, abs=0.05)
     assert list(quintiles["group"])[0] == "1 (most deprived)"
+
+
+def test_activity_rates_come_from_rounded_counts_and_suppressed_counts_have_none(data_dir):
+    from lhs_reports.data import load_trust_data
+    from lhs_reports.reports.needs_assessment import activity_summary
+
+    data = load_trust_data(data_dir, "SYN05")  # the small trust: some counts are 1-7
+    table = activity_summary(data, period_end="2025-03")
+    residents = data.population["population"].sum()
+    counts = table["Events in the year"]
+    assert counts.between(1, 7).any()
+    for count, rate, interval in zip(counts, table["Rate per 100,000"], table["95% CI"],
+                                     strict=True):
+        if 1 <= count <= 7:
+            assert np.isnan(rate) and interval == "–"
+        else:
+            rounded = 5 * np.floor(count / 5 + 0.5)
+            assert rate == pytest.approx(round(rounded / residents * 100_000, 1))

@@ -37,23 +37,38 @@ def reporting_window(monthly: pd.DataFrame, period_end: str, months: int = 12) -
     return window
 
 
+#: How the summary measures read on the page.
+SUMMARY_LABELS: dict[str, str] = {
+    "referrals": "Referrals",
+    "crisis_contacts": "Crisis contacts",
+    "admissions": "Admissions",
+    "mha_detentions": "Mental Health Act detentions",
+    "readmissions_30d": "Readmissions within 30 days",
+}
+
+
 def activity_summary(data: TrustData, *, period_end: str) -> pd.DataFrame:
     """Latest-year counts and crude rates per 100,000 residents with 95% CIs.
 
-    Counts stay integers so the table's disclosure control treats them as counts; rates are
-    complex calculations and need none (NHS Digital HES/ECDS rule).
+    Counts stay integers so the table's disclosure control treats them as counts. A crude rate
+    is the count over a published population, so it would give the count back: as NHS Digital
+    derives percentages from rounded parts, the rates here come from the *rounded* counts, and
+    a suppressed count has no rate.
     """
+    from lhs_reports.disclosure import suppress_counts
+
     window = reporting_window(data.monthly, period_end)
     residents = int(data.population["population"].sum())
     meanings = {c.name: c.meaning for c in ACTIVITY_MEASURES}
-    counts = window[list(SUMMARY_MEASURES)].sum()
-    rates = crude_rate(counts.astype(float), residents, multiplier=100_000)
+    counts = window[list(SUMMARY_MEASURES)].sum().astype("int64")
+    rounded = suppress_counts(counts)["value"]
+    rates = crude_rate(rounded, residents, multiplier=100_000)
     return pd.DataFrame(
         {
-            "Measure": [m.replace("_", " ").capitalize() for m in SUMMARY_MEASURES],
-            "Events in the year": counts.astype("int64").to_numpy(),
+            "Measure": [SUMMARY_LABELS[m] for m in SUMMARY_MEASURES],
+            "Events in the year": counts.to_numpy(),
             "Rate per 100,000": rates["value"].round(1).to_numpy(),
-            "95% CI": [f"{lo:,.1f} to {hi:,.1f}"
+            "95% CI": ["–" if pd.isna(lo) else f"{lo:,.1f} to {hi:,.1f}"
                        for lo, hi in zip(rates["lower_ci"], rates["upper_ci"], strict=True)],
             "Definition": [meanings[m] for m in SUMMARY_MEASURES],
         }

@@ -203,16 +203,23 @@ def ratio_table(funnels: dict[str, object], trust_code: str) -> pd.DataFrame:
     """For each measure, the trust's standardised ratio and where it sits in the peer funnel.
 
     ``funnels`` maps measure to its :func:`peer_funnel` result. Observed counts stay integers
-    so disclosure control applies.
+    so disclosure control applies. A ratio is a complex calculation that needs no control
+    itself, but beside the expected count it would give back a suppressed observed count
+    (O = ratio x E / 100), so where the count is suppressed the ratio is too.
     """
+    from lhs_reports.disclosure import suppress_counts
+
     rows = []
     for measure, funnel in funnels.items():
         point = funnel.points.loc[trust_code]  # type: ignore[attr-defined]
+        observed = int(round(float(point["numerator"])))
+        hidden = bool(suppress_counts(pd.Series([observed]))["suppressed"].iloc[0])
         rows.append({
             "Measure": MEASURE_LABELS[measure],
-            "Observed": int(round(float(point["numerator"]))),
+            "Observed": observed,
             "Expected": f"{float(point['denominator']):,.1f}",
-            "Standardised ratio (100 = as expected)": f"{float(point['value']):.1f}",
+            "Standardised ratio (100 = as expected)": (
+                "*" if hidden else f"{float(point['value']):.1f}"),
             "Peer funnel": str(point["significance"]),
         })
     return pd.DataFrame(rows)

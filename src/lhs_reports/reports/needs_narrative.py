@@ -103,10 +103,13 @@ def funnel_sentence(points: pd.DataFrame, trust_code: str, trust_name: str, labe
     from lhs_reports.disclosure import suppress_counts
 
     row = points.loc[trust_code]
-    # The observed count is published, so it follows disclosure control like a table cell.
-    observed = suppress_counts(pd.Series([row["numerator"]]))["display"].iloc[0]
+    # The observed count is published, so it follows disclosure control like a table cell;
+    # when it is suppressed the ratio is left out too, as ratio x expected would give it back.
+    control = suppress_counts(pd.Series([row["numerator"]]))
+    observed = control["display"].iloc[0]
+    ratio = ("" if control["suppressed"].iloc[0]
+             else f", a standardised ratio of {row['value']:.0f} (100 = as expected)")
     return (f"{label}: {md_escape(trust_name)} had {observed} against "
-            f"{row['denominator']:,.0f} expected at all-trust age-specific rates, a standardised "
-            f"ratio of {row['value']:.0f} (100 = as expected). It lies "
-            f"{FUNNEL_READING[str(row['significance'])]}. "
+            f"{row['denominator']:,.0f} expected at all-trust age-specific rates{ratio}. "
+            f"It lies {FUNNEL_READING[str(row['significance'])]}. "
             f"{len(points)} trusts are compared.")
