@@ -75,7 +75,8 @@ def load_table(data_dir: str | Path, name: str, *, organisation: str | None = No
     # A warm worker runs many reports in one process, and every trust's report reads its
     # peers' tables: keep recently validated tables, keyed by the files' identity and stamps,
     # so they are read and validated once per worker, not once per report.
-    stamps = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    stats = [(path, path.stat()) for path in files]
+    stamps = tuple((str(path), stat.st_mtime_ns, stat.st_size) for path, stat in stats)
     return _load_validated(stamps, name, organisation).copy()
 
 

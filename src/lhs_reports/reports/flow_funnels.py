@@ -15,6 +15,7 @@ import pandas as pd
 
 from lhs_reports.reports.flow import period_totals
 from lhs_reports.reports.flow_indicators import INDICATORS, Indicator
+from lhs_reports.reports.periods import reporting_window
 
 #: The indicators shown as funnels: proportions of a count, where a funnel's binomial model holds.
 FUNNEL_INDICATORS: tuple[Indicator, ...] = tuple(i for i in INDICATORS
@@ -24,8 +25,6 @@ FUNNEL_INDICATORS: tuple[Indicator, ...] = tuple(i for i in INDICATORS
 def latest_year_totals(monthly: pd.DataFrame, indicator: Indicator, *, period_end: str
                        ) -> pd.DataFrame:
     """Numerator and denominator per trust over the 12 months to ``period_end``."""
-    from lhs_reports.reports.needs_assessment import reporting_window
-
     rows = {}
     for code, part in monthly.groupby("trust_code", sort=True):
         window = reporting_window(part, period_end)

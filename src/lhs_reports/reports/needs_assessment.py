@@ -1,4 +1,7 @@
-"""The mental health needs assessment: what its notebook computes, in one place."""
+"""The mental health needs assessment: the activity summary and the results it publishes.
+
+``reporting_window`` is re-exported from :mod:`lhs_reports.reports.periods`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,11 @@ import pandas as pd
 
 from lhs_reports.data.dictionary import ACTIVITY_MEASURES
 from lhs_reports.data.loaders import TrustData
-from lhs_reports.errors import DataError
+from lhs_reports.reports.formatting import interval_text
+from lhs_reports.reports.needs_comparison import MEASURE_LABELS
+from lhs_reports.reports.periods import reporting_window
+
+__all__ = ["SUMMARY_MEASURES", "activity_summary", "record_needs", "reporting_window"]
 from lhs_reports.stats.rates import crude_rate
 
 #: Measures shown in the activity summary (all counts of events, so rates per resident apply).
@@ -17,34 +24,6 @@ SUMMARY_MEASURES: tuple[str, ...] = (
     "mha_detentions",
     "readmissions_30d",
 )
-
-
-def reporting_window(monthly: pd.DataFrame, period_end: str, months: int = 12) -> pd.DataFrame:
-    """The ``months`` rows of ``monthly`` ending at ``period_end`` (YYYY-MM).
-
-    Raises :class:`DataError` if the data do not cover the window.
-    """
-    end = pd.Timestamp(f"{period_end}-01")
-    start = end - pd.DateOffset(months=months - 1)
-    window = monthly.loc[(monthly["month"] >= start) & (monthly["month"] <= end)]
-    if window["month"].nunique() < months:
-        have = f"{monthly['month'].min():%Y-%m} to {monthly['month'].max():%Y-%m}"
-        raise DataError(
-            f"the data do not cover the {months} months to {period_end} (they cover {have})",
-            field="period_end",
-            hint="set period_end in the parameter file to a month the data cover",
-        )
-    return window
-
-
-#: How the summary measures read on the page.
-SUMMARY_LABELS: dict[str, str] = {
-    "referrals": "Referrals",
-    "crisis_contacts": "Crisis contacts",
-    "admissions": "Admissions",
-    "mha_detentions": "Mental Health Act detentions",
-    "readmissions_30d": "Readmissions within 30 days",
-}
 
 
 def activity_summary(data: TrustData, *, period_end: str) -> pd.DataFrame:
@@ -65,10 +44,10 @@ def activity_summary(data: TrustData, *, period_end: str) -> pd.DataFrame:
     rates = crude_rate(rounded, residents, multiplier=100_000)
     return pd.DataFrame(
         {
-            "Measure": [SUMMARY_LABELS[m] for m in SUMMARY_MEASURES],
+            "Measure": [MEASURE_LABELS[m] for m in SUMMARY_MEASURES],
             "Events in the year": counts.to_numpy(),
             "Rate per 100,000": rates["value"].round(1).to_numpy(),
-            "95% CI": ["–" if pd.isna(lo) else f"{lo:,.1f} to {hi:,.1f}"
+            "95% CI": [interval_text(lo, hi)
                        for lo, hi in zip(rates["lower_ci"], rates["upper_ci"], strict=True)],
             "Definition": [meanings[m] for m in SUMMARY_MEASURES],
         }

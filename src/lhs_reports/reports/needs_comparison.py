@@ -18,13 +18,15 @@ import numpy as np
 import pandas as pd
 
 from lhs_reports.data.dictionary import GROUP_MEASURES
+from lhs_reports.reports.formatting import interval_text, number_text
 
-#: Reader-facing names of the measures broken down by population group.
+#: Reader-facing names of the needs assessment's measures.
 MEASURE_LABELS: dict[str, str] = {
     "referrals": "Referrals",
     "crisis_contacts": "Crisis contacts",
     "admissions": "Admissions",
     "mha_detentions": "Mental Health Act detentions",
+    "readmissions_30d": "Readmissions within 30 days",
 }
 
 ALL_TRUSTS = "All trusts"
@@ -120,9 +122,10 @@ def rate_comparison(peers: PeerData, trust_code: str) -> pd.DataFrame:
     95% interval)."""
     from lhs_reports.stats.compare import benchmark_comparison
 
-    population, by_group = peers.of(trust_code)
-    mine = standardised_rates(population, by_group, by="trust_code").set_index("measure")
-    pooled = (peers.ages_by_trust.drop(columns="trust_code")
+    ages = peers.ages_by_trust
+    mine = rates_from_ages(ages.loc[ages["trust_code"] == trust_code],
+                           by="trust_code").set_index("measure")
+    pooled = (ages.drop(columns="trust_code")
               .groupby("age_band", as_index=False, sort=False).sum()
               .assign(trust_code=ALL_TRUSTS))
     everyone = rates_from_ages(pooled, by="trust_code").set_index("measure")
@@ -155,17 +158,13 @@ COMPARISON_TEXT = {
 def rate_comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
     """The comparison as a reader sees it (events stay integers so disclosure control applies).
     """
-    def rate(value: float) -> str:
-        return "–" if not np.isfinite(value) else f"{value:,.1f}"
-
     return pd.DataFrame({
         "Measure": comparison["label"],
         "Events in the year": comparison["events"].astype("int64"),
-        "Age-standardised rate per 100,000": [rate(v) for v in comparison["value"]],
-        "95% CI": ["–" if not np.isfinite(lo) else f"{lo:,.1f} to {hi:,.1f}"
-                   for lo, hi in zip(comparison["lower_ci"], comparison["upper_ci"],
-                                     strict=True)],
-        "All trusts": [rate(v) for v in comparison["benchmark"]],
+        "Age-standardised rate per 100,000": [number_text(v) for v in comparison["value"]],
+        "95% CI": [interval_text(lo, hi) for lo, hi in zip(comparison["lower_ci"],
+                                                           comparison["upper_ci"], strict=True)],
+        "All trusts": [number_text(v) for v in comparison["benchmark"]],
         "Compared with all trusts": comparison["comparison"].map(COMPARISON_TEXT),
     })
 
@@ -207,13 +206,13 @@ def ratio_table(funnels: dict[str, object], trust_code: str) -> pd.DataFrame:
     itself, but beside the expected count it would give back a suppressed observed count
     (O = ratio x E / 100), so where the count is suppressed the ratio is too.
     """
-    from lhs_reports.disclosure import suppress_counts
+    from lhs_reports.disclosure import NHS_DIGITAL_SDC
 
     rows = []
     for measure, funnel in funnels.items():
         point = funnel.points.loc[trust_code]  # type: ignore[attr-defined]
         observed = int(round(float(point["numerator"])))
-        hidden = bool(suppress_counts(pd.Series([observed]))["suppressed"].iloc[0])
+        hidden = bool(NHS_DIGITAL_SDC.suppresses(np.array([observed]))[0])
         rows.append({
             "Measure": MEASURE_LABELS[measure],
             "Observed": observed,

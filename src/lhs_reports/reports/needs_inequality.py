@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from lhs_reports.data.dictionary import IMD_QUINTILES
+from lhs_reports.reports.formatting import interval_text, number_text
 from lhs_reports.reports.needs_comparison import standardised_rates
 
 Segment = Literal["imd_quintile", "ethnic_group"]
@@ -105,17 +106,13 @@ def deprivation_gradient(rates: pd.DataFrame, population: pd.DataFrame, *, measu
 
 def gradient_table(gradients: list[Gradient], labels: dict[str, str]) -> pd.DataFrame:
     """The gradients as a reader sees them."""
-    def interval(low: float, high: float, digits: int) -> str:
-        return "–" if not np.isfinite(low) else f"{low:,.{digits}f} to {high:,.{digits}f}"
-
     return pd.DataFrame({
         "Measure": [labels[g.measure] for g in gradients],
         "Gap, most minus least deprived (SII, per 100,000)": [
-            "–" if not np.isfinite(g.sii) else f"{g.sii:,.1f}" for g in gradients],
-        "SII 95% CI": [interval(g.sii_lower, g.sii_upper, 1) for g in gradients],
-        "Ratio, most to least deprived (RII)": [
-            "–" if not np.isfinite(g.rii) else f"{g.rii:.2f}" for g in gradients],
-        "RII 95% CI": [interval(g.rii_lower, g.rii_upper, 2) for g in gradients],
+            number_text(g.sii) for g in gradients],
+        "SII 95% CI": [interval_text(g.sii_lower, g.sii_upper) for g in gradients],
+        "Ratio, most to least deprived (RII)": [number_text(g.rii, 2) for g in gradients],
+        "RII 95% CI": [interval_text(g.rii_lower, g.rii_upper, 2) for g in gradients],
     })
 
 
@@ -123,14 +120,11 @@ def segment_table(rates: pd.DataFrame, *, labels: dict[str, str], segment_title:
                   ) -> pd.DataFrame:
     """Events and age-standardised rates by segment and measure, as a reader sees them (events
     stay integers so disclosure control applies)."""
-    def rate(value: float) -> str:
-        return "–" if not np.isfinite(value) else f"{value:,.1f}"
-
     return pd.DataFrame({
         "Measure": rates["measure"].map(labels).to_numpy(),
         segment_title: rates["segment_label"].to_numpy(),
         "Events": rates["total_count"].astype("int64").to_numpy(),
-        "Age-standardised rate per 100,000": [rate(v) for v in rates["value"]],
-        "95% CI": ["–" if not np.isfinite(lo) else f"{lo:,.1f} to {hi:,.1f}"
+        "Age-standardised rate per 100,000": [number_text(v) for v in rates["value"]],
+        "95% CI": [interval_text(lo, hi)
                    for lo, hi in zip(rates["lower_ci"], rates["upper_ci"], strict=True)],
     })

@@ -80,6 +80,17 @@ def gradient_sentence(gradient: Gradient, label: str) -> str:
             f"{gradient.rii_upper:.2f}).")
 
 
+def comparison_markdown(comparison: pd.DataFrame, trust_name: str) -> str:
+    """A Markdown bullet list: :func:`comparison_sentence` for every measure."""
+    return "\n\n".join(f"- {comparison_sentence(row, trust_name)}"
+                        for _, row in comparison.iterrows())
+
+
+def gradients_markdown(gradients: list[Gradient], labels: dict[str, str]) -> str:
+    """A Markdown bullet list: :func:`gradient_sentence` for every measure."""
+    return "\n\n".join(f"- {gradient_sentence(g, labels[g.measure])}" for g in gradients)
+
+
 FUNNEL_READING = {
     "High (0.001)": "above the 99.8% limit: far more than expected from its age structure, "
                     "beyond what chance alone would plausibly explain",

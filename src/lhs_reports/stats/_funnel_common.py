@@ -123,18 +123,6 @@ def check_levels(confidence: float | Sequence[float]) -> tuple[float, ...]:
     return checked
 
 
-def check_multiplier(multiplier: float) -> float:
-    """The multiplier as a positive float."""
-    try:
-        value = float(multiplier)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not np.isfinite(value) or value <= 0:
-        raise DataError(f"multiplier must be a positive number, got {multiplier!r}",
-                        field="multiplier", hint="e.g. 100 for percentages, 100_000 for rates")
-    return value
-
-
 def organisations(numerator: Any, denominator: Any, *, names: tuple[str, str],
                   proportion: bool) -> pd.DataFrame:
     """Check and line up numerators and denominators, one row per organisation.

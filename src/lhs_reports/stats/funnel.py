@@ -53,12 +53,12 @@ import numpy as np
 import pandas as pd
 
 from lhs_reports.errors import DataError
+from lhs_reports.stats._common import check_multiplier
 from lhs_reports.stats._funnel_common import (
     FunnelResult,
     FunnelWarning,
     UnadjustedLimitsWarning,
     check_levels,
-    check_multiplier,
     funnel_outliers,
     organisations,
     outlier_from_significance,

@@ -47,11 +47,11 @@ import pandas as pd
 from scipy import stats as _sps
 
 from lhs_reports.errors import DataError
+from lhs_reports.stats._common import check_multiplier
 from lhs_reports.stats._funnel_common import (
     FunnelResult,
     FunnelWarning,
     UnadjustedLimitsWarning,
-    check_multiplier,
     funnel_outliers,
     organisations,
     pooled,

@@ -26,8 +26,8 @@ import pandas as pd
 from scipy import special as _special
 
 from lhs_reports.errors import DataError
-from lhs_reports.stats._common import as_numeric, require, z_for
-from lhs_reports.stats._funnel_common import check_levels, check_multiplier, level_label
+from lhs_reports.stats._common import as_numeric, check_multiplier, require, z_for
+from lhs_reports.stats._funnel_common import check_levels, level_label
 
 __all__ = ["Statistic", "funnel_grid", "funnel_limits"]
 
