@@ -112,3 +112,37 @@ def test_quarto_renders_the_same_pages(tmp_path):
                  "needs_assessment/SYN02.html", "about-data.html"):
         assert (site / page).is_file(), page
     assert "SYNTHETIC" in (site / "needs_assessment" / "SYN01.html").read_text()
+
+
+def test_render_workers_write_the_same_pages_and_report_a_failure(built, tmp_path, monkeypatch):
+    import dataclasses
+
+    from lhs_reports.build.engine import plan_build
+    from lhs_reports.build.outcome import JobResult
+    from lhs_reports.build.plan import load_project
+    from lhs_reports.errors import RenderError
+    from lhs_reports.site import builtin
+    from lhs_reports.site.pages import site_model
+
+    root, _ = built
+    project = load_project(root)
+    jobs = [p.job for p in plan_build(project)]
+    results = [JobResult(j.key, "ok" if j.output.is_file() else "failed", 1.0, "DataError")
+               for j in jobs]
+    site = site_model(project, jobs, results, {"site built": "today"})
+    monkeypatch.setattr(builtin, "PARALLEL_FROM_PAGES", 1)
+    builtin.render_builtin(site, tmp_path / "serial", workers=1)
+    builtin.render_builtin(site, tmp_path / "parallel", workers=2)
+    serial = {p.relative_to(tmp_path / "serial"): p.read_bytes()
+              for p in (tmp_path / "serial").rglob("*") if p.is_file()}
+    parallel = {p.relative_to(tmp_path / "parallel"): p.read_bytes()
+                for p in (tmp_path / "parallel").rglob("*") if p.is_file()}
+    assert len(serial) > 10 and serial == parallel
+
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{not a notebook")
+    pages = tuple(dataclasses.replace(p, notebook=broken) if p.kind == "notebook" else p
+                  for p in site.pages)
+    with pytest.raises(RenderError, match="a page renderer failed"):
+        builtin.render_builtin(dataclasses.replace(site, pages=pages), tmp_path / "failed",
+                               workers=2)

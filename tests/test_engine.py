@@ -129,6 +129,41 @@ def test_a_leaky_notebook_does_not_leak_into_the_next_on_the_same_warm_worker(tm
     assert [r.status for r in report.results] == ["ok", "ok"]
 
 
+def test_a_warm_worker_is_replaced_after_its_notebook_quota_or_memory_ceiling(tmp_path):
+    from lhs_reports.build.execute import kernel_environment
+    from lhs_reports.build.kernels import WarmKernel
+
+    root = write_probe_project(tmp_path, ["SYN01"])
+    notebook = root / "notebooks" / "probe.ipynb"
+    parameters = {"trust_code": "SYN01", "trust_name": "Trust SYN01"}
+
+    def run(kernel: WarmKernel, times: int) -> list[int]:
+        starts = []
+        try:
+            for number in range(times):
+                kernel.execute(notebook, tmp_path / f"out{number}.ipynb", parameters)
+                starts.append(kernel.starts)
+        finally:
+            kernel.stop()
+        return starts
+
+    by_count = WarmKernel(cwd=root, env=kernel_environment(root), max_notebooks=2,
+                          max_memory_mb=None)
+    assert run(by_count, 3) == [1, 1, 2]
+    # Any real kernel holds more than 1 MiB: replaced after every notebook.
+    by_memory = WarmKernel(cwd=root, env=kernel_environment(root), max_memory_mb=1)
+    assert run(by_memory, 2) == [1, 2]
+    assert by_memory.peak_mb > 100
+
+
+def test_cli_rejects_nonpositive_worker_limits(capsys):
+    for option in ("--jobs", "--recycle-after", "--recycle-memory", "--notebook-timeout"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["build", option, "0"])
+        assert exit_.value.code == 2
+        assert "must be more than 0" in capsys.readouterr().err
+
+
 def test_results_are_collected_into_a_tidy_table(executor_outputs):
     table = pd.read_parquet(executor_outputs["local"] / "outputs" / "results.parquet")
     assert set(table["id"]) == {"SYN01", "SYN02", "SYN03", "SYN04"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,19 @@ if TYPE_CHECKING:
 
 EXIT_FAILED_JOBS = 1
 EXIT_USER_ERROR = 2
+
+
+def _positive(kind: Callable[[str], int | float]) -> Callable[[str], int | float]:
+    """An argparse type: a number above zero, with a plain message otherwise."""
+    def convert(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        return value
+    return convert
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,18 +57,21 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--executor", choices=["local", "kernel", "dask"], default="local",
                        help="local: warm worker kernels (default); kernel: a fresh kernel per "
                        "notebook, as papermill; dask: a Dask cluster")
-    build.add_argument("--jobs", "-j", type=int, default=None,
+    build.add_argument("--jobs", "-j", type=_positive(int), default=None,
                        help="parallel workers (default: one per core)")
     build.add_argument("--scheduler", default=None,
                        help="Dask scheduler address (with --executor dask; default: a local "
                        "cluster)")
-    build.add_argument("--cell-timeout", type=float, default=600,
+    build.add_argument("--cell-timeout", type=_positive(float), default=600,
                        help="seconds a single cell may run (default 600)")
-    build.add_argument("--notebook-timeout", type=float, default=1800,
+    build.add_argument("--notebook-timeout", type=_positive(float), default=1800,
                        help="seconds a notebook may run before its worker is replaced "
                        "(default 1800)")
-    build.add_argument("--recycle-after", type=int, default=25,
-                       help="replace a warm worker after this many notebooks (default 25)")
+    build.add_argument("--recycle-after", type=_positive(int), default=100,
+                       help="replace a warm worker after this many notebooks (default 100)")
+    build.add_argument("--recycle-memory", type=_positive(float), default=2048, metavar="MIB",
+                       help="replace a warm worker once its peak memory passes this many MiB "
+                       "(default 2048)")
 
     data = commands.add_parser("demo-data", help="(re)generate the synthetic demo data")
     data.add_argument("--n-trusts", type=int, default=None)
@@ -107,7 +123,8 @@ def _build(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     settings = ExecutionSettings(cell_timeout=args.cell_timeout,
                                  notebook_timeout=args.notebook_timeout,
-                                 max_notebooks_per_worker=args.recycle_after)
+                                 max_notebooks_per_worker=args.recycle_after,
+                                 max_worker_memory_mb=args.recycle_memory)
     renderer = choose_renderer(args.renderer)
     report = run_build(project, executor=args.executor, jobs=args.jobs, families=args.family,
                        only=args.only, force=args.force, settings=settings,

@@ -41,7 +41,8 @@ class WarmKernelPlugin(WorkerPlugin):
         # Started on the first task, in the worker's task thread: the kernel client's sockets
         # belong to the event loop of the thread that uses them, not the worker's own loop.
         self.kernel = WarmKernel(cwd=Path(self.root), env=kernel_environment(Path(self.root)),
-                                 max_notebooks=self.settings.max_notebooks_per_worker)
+                                 max_notebooks=self.settings.max_notebooks_per_worker,
+                                 max_memory_mb=self.settings.max_worker_memory_mb)
 
     def teardown(self, worker: Any) -> None:
         if self.kernel is not None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import lhs_reports
 from lhs_reports.build.cache import MANIFEST, Manifest, cache_key
-from lhs_reports.build.outcome import ExecutionSettings, JobResult
+from lhs_reports.build.outcome import ExecutionSettings, JobResult, default_jobs
 from lhs_reports.build.plan import Job, Project, plan_jobs
 from lhs_reports.build.progress import Progress
 from lhs_reports.site.provenance import git_version
@@ -228,7 +228,8 @@ def run_build(project: Project, *, executor: ExecutorName = "local", jobs: int |
     report = BuildReport(planned, results, manifest_path=manifest_path)
     report.timings["execute"] = (finished_execution - started).total_seconds()
     site = render_site(project, [p.job for p in planned], results, renderer=renderer,
-                       job_provenance={k: _job_provenance(e) for k, e in manifest.entries.items()})
+                       job_provenance={k: _job_provenance(e) for k, e in manifest.entries.items()},
+                       workers=jobs or default_jobs())
     report.site = site
     report.timings["total"] = (dt.datetime.now(dt.UTC) - started).total_seconds()
     return report

@@ -17,7 +17,6 @@ import threading
 import time
 from pathlib import Path
 
-import nbformat
 from papermill.exceptions import PapermillExecutionError
 
 from lhs_reports.build.kernels import KernelDied, WarmKernel
@@ -60,8 +59,8 @@ def run_job(job: Job, kernel: WarmKernel, settings: ExecutionSettings) -> JobRes
             watchdog.daemon = True
             watchdog.start()
         try:
-            kernel.execute(job.notebook, tmp, job.parameters,
-                           cell_timeout=settings.cell_timeout)
+            executed = kernel.execute(job.notebook, tmp, job.parameters,
+                                      cell_timeout=settings.cell_timeout)
         except KernelDied as exc:
             if timed_out.is_set():
                 return _failed(job, tmp, started, attempts, "timeout",
@@ -77,7 +76,7 @@ def run_job(job: Job, kernel: WarmKernel, settings: ExecutionSettings) -> JobRes
             if watchdog:
                 watchdog.cancel()
         break
-    records = records_from_notebook(nbformat.read(tmp, as_version=4))
+    records = records_from_notebook(executed)
     tmp.replace(job.output)
     job.failed_output.unlink(missing_ok=True)
     return JobResult(job.key, "ok", time.perf_counter() - started, attempts=attempts,

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from lhs_reports.build.execute import kernel_environment, run_job
 from lhs_reports.build.kernels import WarmKernel
-from lhs_reports.build.outcome import ExecutionSettings, JobResult
+from lhs_reports.build.outcome import ExecutionSettings, JobResult, default_jobs
 from lhs_reports.build.plan import Job
 from lhs_reports.errors import BuildError
 
@@ -29,11 +28,6 @@ if TYPE_CHECKING:
 
 ExecutorName = Literal["local", "kernel", "dask"]
 OnResult = Callable[[Job, JobResult], None]
-
-
-def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-               else (os.cpu_count() or 1))
 
 
 @dataclass
@@ -55,7 +49,8 @@ class ThreadedExecutor:
         def worker() -> None:
             kernel = WarmKernel(cwd=self.root, env=kernel_environment(self.root),
                                 warm=self.warm,
-                                max_notebooks=self.settings.max_notebooks_per_worker)
+                                max_notebooks=self.settings.max_notebooks_per_worker,
+                                max_memory_mb=self.settings.max_worker_memory_mb)
             try:
                 while True:
                     try:

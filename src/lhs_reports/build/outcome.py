@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def default_jobs() -> int:
+    """One worker per core this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else (os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -13,7 +20,8 @@ class ExecutionSettings:
     cell_timeout: float | None = 600
     notebook_timeout: float | None = 1800
     retries: int = 1
-    max_notebooks_per_worker: int = 25
+    max_notebooks_per_worker: int = 100
+    max_worker_memory_mb: float | None = 2048
 
 
 @dataclass(frozen=True)

@@ -192,30 +192,30 @@ def funnel_chart(result: FunnelResult, *, title: str | None = None, highlight: A
     default_x, default_y = _axis_labels(result)
     bottom, top = _y_range(result, points["value"])
     right = 1.05 * float(points["denominator"].max())
-    chart = (
-        ggplot(points, aes("denominator", "value"))
-        + geom_line(aes(group="line", linetype="level"), data=lines, color=LIMIT_COLOUR,
-                    size=0.5)
-        + geom_hline(yintercept=result.target, color=TARGET_COLOUR, size=0.7)
-        + geom_point(aes(color="status"), size=2.4)
-        + scale_color_manual(values={k: v for k, v in colours.items()
-                                     if k in set(points["status"].cat.categories)})
-        + scale_linetype_manual(values=linetypes)
-        + scale_x_continuous(labels=lambda breaks: [f"{b:,.0f}" for b in breaks])
-        + coord_cartesian(xlim=(0, right), ylim=(bottom, top))
-        + labs(x=x_label or default_x, y=y_label or default_y, title=title,
-               caption=textwrap.fill(result.method, 110), color="", linetype="")
-        + theme_nhs()
-        + theme(legend_box="vertical")
-    )
+    chart = ggplot(points, aes("denominator", "value"))
+    chart += [
+        geom_line(aes(group="line", linetype="level"), data=lines, color=LIMIT_COLOUR,
+                  size=0.5),
+        geom_hline(yintercept=result.target, color=TARGET_COLOUR, size=0.7),
+        geom_point(aes(color="status"), size=2.4),
+        scale_color_manual(values={k: v for k, v in colours.items()
+                                   if k in set(points["status"].cat.categories)}),
+        scale_linetype_manual(values=linetypes),
+        scale_x_continuous(labels=lambda breaks: [f"{b:,.0f}" for b in breaks]),
+        coord_cartesian(xlim=(0, right), ylim=(bottom, top)),
+        labs(x=x_label or default_x, y=y_label or default_y, title=title,
+             caption=textwrap.fill(result.method, 110), color="", linetype=""),
+        theme_nhs(),
+        theme(legend_box="vertical"),
+    ]
     if highlight is not None:
         chosen = points[points["organisation"] == str(highlight)]
-        chart = (chart
-                 + geom_point(data=chosen, shape="o", fill="none", color=NHS_BLACK, size=5,
-                              stroke=1)
-                 + geom_text(aes(label="organisation"), data=chosen, color=NHS_BLACK,
-                             ha="left", va="bottom", nudge_x=0.015 * right,
-                             nudge_y=0.02 * (top - bottom), size=9))
+        chart += [
+            geom_point(data=chosen, shape="o", fill="none", color=NHS_BLACK, size=5, stroke=1),
+            geom_text(aes(label="organisation"), data=chosen, color=NHS_BLACK, ha="left",
+                      va="bottom", nudge_x=0.015 * right, nudge_y=0.02 * (top - bottom),
+                      size=9),
+        ]
     return chart
 
 

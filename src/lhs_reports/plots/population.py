@@ -41,16 +41,17 @@ def population_pyramid(population: pd.DataFrame, *, title: str | None = None) ->
     """A population pyramid: percentage of residents by age band, females right, males left."""
     data = pyramid_data(population)
     limit = float(data["percent"].max()) * 1.1
-    return (
-        ggplot(data, aes("age_band", "signed", fill="sex"))
-        + geom_col(width=0.9)
-        + geom_hline(yintercept=0, color=NHS_DARK_GREY, size=0.3)
-        + coord_flip()
-        + scale_y_continuous(limits=(-limit, limit), labels=lambda v: [f"{abs(x):.0f}%" for x in v])
-        + scale_fill_manual(values={"Female": NHS_BLUE, "Male": NHS_WARM_YELLOW})
-        + labs(x="Age band (years)", y="Share of residents", title=title)
-        + theme_nhs()
-    )
+    chart = ggplot(data, aes("age_band", "signed", fill="sex"))
+    chart += [
+        geom_col(width=0.9),
+        geom_hline(yintercept=0, color=NHS_DARK_GREY, size=0.3),
+        coord_flip(),
+        scale_y_continuous(limits=(-limit, limit), labels=lambda v: [f"{abs(x):.0f}%" for x in v]),
+        scale_fill_manual(values={"Female": NHS_BLUE, "Male": NHS_WARM_YELLOW}),
+        labs(x="Age band (years)", y="Share of residents", title=title),
+        theme_nhs(),
+    ]
+    return chart
 
 
 def pyramid_alt_text(population: pd.DataFrame, *, area: str = "the catchment") -> str:

@@ -67,28 +67,29 @@ def spc_chart(result: pd.DataFrame, *, title: str | None = None,
     limits group (solid/dashed), and the target (red) when there is one."""
     frame = _plot_frame(result)
     segments = _limit_segments(frame)
-    chart = (
-        ggplot(frame, aes("x", "value"))
-        + geom_line(color=MDC_COLOURS["common_cause"], size=0.6)
-        + geom_segment(aes(x="x", xend="xend", y="y", yend="y"),
-                       data=segments[segments["line"] == "mean"], color=MDC_LIMIT_COLOUR, size=0.6)
-        + geom_segment(aes(x="x", xend="xend", y="y", yend="y"),
-                       data=segments[segments["line"] != "mean"], color=MDC_LIMIT_COLOUR,
-                       linetype="dashed", size=0.5)
-        + geom_point(aes(color="point_label"), size=2.2)
-        + scale_color_manual(values={POINT_LABELS[k]: v for k, v in MDC_COLOURS.items()},
-                             drop=True)
-        + labs(x="", y=y_label or "Value", title=title, color="")
-        + theme_nhs()
-    )
+    # Built with one `+=`: each `+` deep-copies the whole plot, ~10% of drawing an SPC chart.
+    chart = ggplot(frame, aes("x", "value"))
+    chart += [
+        geom_line(color=MDC_COLOURS["common_cause"], size=0.6),
+        geom_segment(aes(x="x", xend="xend", y="y", yend="y"),
+                     data=segments[segments["line"] == "mean"], color=MDC_LIMIT_COLOUR, size=0.6),
+        geom_segment(aes(x="x", xend="xend", y="y", yend="y"),
+                     data=segments[segments["line"] != "mean"], color=MDC_LIMIT_COLOUR,
+                     linetype="dashed", size=0.5),
+        geom_point(aes(color="point_label"), size=2.2),
+        scale_color_manual(values={POINT_LABELS[k]: v for k, v in MDC_COLOURS.items()},
+                           drop=True),
+        labs(x="", y=y_label or "Value", title=title, color=""),
+        theme_nhs(),
+    ]
     if isinstance(result.index, pd.DatetimeIndex):
-        chart = chart + scale_x_datetime(date_labels="%b %Y")
+        chart += scale_x_datetime(date_labels="%b %Y")
     target = result.attrs.get("target")
     if target is not None and np.isfinite(target):
         target_line = pd.DataFrame({"x": [frame["x"].iloc[0]], "xend": [frame["x"].iloc[-1]],
                                     "y": [float(target)]})
-        chart = chart + geom_segment(aes(x="x", xend="xend", y="y", yend="y"), data=target_line,
-                                     color=MDC_TARGET_COLOUR, linetype="dotted", size=0.7)
+        chart += geom_segment(aes(x="x", xend="xend", y="y", yend="y"), data=target_line,
+                              color=MDC_TARGET_COLOUR, linetype="dotted", size=0.7)
     return chart
 
 

@@ -11,14 +11,15 @@ from lhs_reports.plots.theme import NHS_BLUE, theme_nhs
 def trend_chart(frame: pd.DataFrame, value: str, *, date: str = "month",
                 title: str | None = None, y_label: str | None = None) -> ggplot:
     """Line chart of ``value`` over ``date``."""
-    return (
-        ggplot(frame, aes(date, value))
-        + geom_line(color=NHS_BLUE, size=0.8)
-        + geom_point(color=NHS_BLUE, size=1.5)
-        + scale_x_datetime(date_labels="%b %Y")
-        + labs(x="", y=y_label or value.replace("_", " ").capitalize(), title=title)
-        + theme_nhs()
-    )
+    chart = ggplot(frame, aes(date, value))
+    chart += [
+        geom_line(color=NHS_BLUE, size=0.8),
+        geom_point(color=NHS_BLUE, size=1.5),
+        scale_x_datetime(date_labels="%b %Y"),
+        labs(x="", y=y_label or value.replace("_", " ").capitalize(), title=title),
+        theme_nhs(),
+    ]
+    return chart
 
 
 def trend_alt_text(frame: pd.DataFrame, value: str, *, date: str = "month",

@@ -33,7 +33,8 @@ def choose_renderer(renderer: Renderer) -> Literal["quarto", "builtin"]:
 
 def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResult], *,
                 renderer: Renderer = "auto",
-                job_provenance: dict[str, dict[str, str]] | None = None) -> Path:
+                job_provenance: dict[str, dict[str, str]] | None = None,
+                workers: int = 1) -> Path:
     """Generate every page, render, audit, and publish to ``outputs/_site``.
 
     The published site is replaced in one step and only after the audit passed, so a failed
@@ -57,7 +58,7 @@ def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResu
         if stage_dir.exists():
             shutil.rmtree(stage_dir)
         rendered = render_builtin(site, stage_dir / "_site",
-                                  project_templates=project.root / "templates")
+                                  project_templates=project.root / "templates", workers=workers)
     audit_site(rendered)
     published = publish(rendered, project.site_dir)
     key_file.parent.mkdir(parents=True, exist_ok=True)

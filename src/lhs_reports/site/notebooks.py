@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import nbformat
@@ -14,7 +13,7 @@ def publishable_notebook(path: Path) -> nbformat.NotebookNode:
     Removed: the code of every cell (renderers also hide inputs), stderr streams (warnings and
     logs can quote data), and cells tagged ``remove-cell``.
     """
-    notebook = copy.deepcopy(nbformat.read(path, as_version=4))
+    notebook = nbformat.read(path, as_version=4)  # a fresh object: edited in place
     cells = []
     for cell in notebook.cells:
         if "remove-cell" in cell.get("metadata", {}).get("tags", []):
