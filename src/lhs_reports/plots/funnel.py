@@ -27,6 +27,7 @@ from plotnine import (
     scale_color_manual,
     scale_linetype_manual,
     scale_x_continuous,
+    scale_y_continuous,
     theme,
 )
 
@@ -201,7 +202,9 @@ def funnel_chart(result: FunnelResult, *, title: str | None = None, highlight: A
         scale_color_manual(values={k: v for k, v in colours.items()
                                    if k in set(points["status"].cat.categories)}),
         scale_linetype_manual(values=linetypes),
-        scale_x_continuous(labels=lambda breaks: [f"{b:,.0f}" for b in breaks]),
+        scale_x_continuous(labels=lambda breaks: [f"{b:,.0f}" for b in breaks],
+                           minor_breaks=[]),
+        scale_y_continuous(minor_breaks=[]),
         coord_cartesian(xlim=(0, right), ylim=(bottom, top)),
         labs(x=x_label or default_x, y=y_label or default_y, title=title,
              caption=textwrap.fill(result.method, 110), color="", linetype=""),

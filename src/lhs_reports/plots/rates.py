@@ -14,6 +14,7 @@ from plotnine import (
     geom_text,
     ggplot,
     labs,
+    scale_y_continuous,
     theme,
     theme_void,
 )
@@ -49,6 +50,7 @@ def segment_rate_chart(rates: pd.DataFrame, *, labels: dict[str, str], title: st
         geom_errorbar(aes(ymin="lower_ci", ymax="upper_ci", group="panel"), width=0.3,
                       color=NHS_BLUE),
         geom_point(color=NHS_BLUE, size=2.5),
+        scale_y_continuous(minor_breaks=[]),
         coord_flip(),
         facet_wrap("panel", scales="free_x", ncol=2),
         labs(x=x_label, y=y_label, title=title),

@@ -13,6 +13,7 @@ from plotnine import (
     labs,
     scale_color_manual,
     scale_x_datetime,
+    scale_y_continuous,
 )
 
 from lhs_reports.plots.theme import MDC_COLOURS, MDC_LIMIT_COLOUR, MDC_TARGET_COLOUR, theme_nhs
@@ -79,11 +80,12 @@ def spc_chart(result: pd.DataFrame, *, title: str | None = None,
         geom_point(aes(color="point_label"), size=2.2),
         scale_color_manual(values={POINT_LABELS[k]: v for k, v in MDC_COLOURS.items()},
                            drop=True),
+        scale_y_continuous(minor_breaks=[]),
         labs(x="", y=y_label or "Value", title=title, color=""),
         theme_nhs(),
     ]
     if isinstance(result.index, pd.DatetimeIndex):
-        chart += scale_x_datetime(date_labels="%b %Y")
+        chart += scale_x_datetime(date_labels="%b %Y", minor_breaks=[])
     target = result.attrs.get("target")
     if target is not None and np.isfinite(target):
         target_line = pd.DataFrame({"x": [frame["x"].iloc[0]], "xend": [frame["x"].iloc[-1]],

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import pandas as pd
-from plotnine import aes, geom_line, geom_point, ggplot, labs, scale_x_datetime
+from plotnine import (
+    aes,
+    geom_line,
+    geom_point,
+    ggplot,
+    labs,
+    scale_x_datetime,
+    scale_y_continuous,
+)
 
 from lhs_reports.plots.theme import NHS_BLUE, theme_nhs
 
@@ -15,7 +23,8 @@ def trend_chart(frame: pd.DataFrame, value: str, *, date: str = "month",
     chart += [
         geom_line(color=NHS_BLUE, size=0.8),
         geom_point(color=NHS_BLUE, size=1.5),
-        scale_x_datetime(date_labels="%b %Y"),
+        scale_x_datetime(date_labels="%b %Y", minor_breaks=[]),
+        scale_y_continuous(minor_breaks=[]),
         labs(x="", y=y_label or value.replace("_", " ").capitalize(), title=title),
         theme_nhs(),
     ]

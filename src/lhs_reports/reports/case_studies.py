@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from plotnine import aes, geom_line, geom_point, geom_vline, ggplot, labs, scale_x_datetime
+from plotnine import (
+    aes,
+    geom_line,
+    geom_point,
+    geom_vline,
+    ggplot,
+    labs,
+    scale_x_datetime,
+    scale_y_continuous,
+)
 
 from lhs_reports.plots.theme import NHS_BLUE, NHS_DARK_GREY, NHS_WARM_YELLOW, theme_nhs
 from lhs_reports.stats.its import SegmentedRegression, segmented_regression
@@ -67,17 +76,19 @@ def its_chart(analysis: CaseStudyAnalysis, *, title: str | None = None) -> ggplo
     })
     change = analysis.series.index[its.intervention_position]
     after = frame[frame["month"] >= change]
-    return (
-        ggplot(frame, aes("month", "observed"))
-        + geom_point(color=NHS_DARK_GREY, size=1.5)
-        + geom_line(aes(y="fitted"), color=NHS_BLUE, size=0.9)
-        + geom_line(aes(y="counterfactual"), data=after, color=NHS_WARM_YELLOW,
-                    linetype="dashed", size=0.9)
-        + geom_vline(xintercept=change, color=NHS_DARK_GREY, linetype="dotted")
-        + scale_x_datetime(date_labels="%b %Y")
-        + labs(x="", y=analysis.unit or "value", title=title)
-        + theme_nhs()
-    )
+    chart = ggplot(frame, aes("month", "observed"))
+    chart += [
+        geom_point(color=NHS_DARK_GREY, size=1.5),
+        geom_line(aes(y="fitted"), color=NHS_BLUE, size=0.9),
+        geom_line(aes(y="counterfactual"), data=after, color=NHS_WARM_YELLOW,
+                  linetype="dashed", size=0.9),
+        geom_vline(xintercept=change, color=NHS_DARK_GREY, linetype="dotted"),
+        scale_x_datetime(date_labels="%b %Y", minor_breaks=[]),
+        scale_y_continuous(minor_breaks=[]),
+        labs(x="", y=analysis.unit or "value", title=title),
+        theme_nhs(),
+    ]
+    return chart
 
 
 def its_alt_text(analysis: CaseStudyAnalysis, *, measure: str) -> str:

@@ -161,17 +161,19 @@ def priorities_chart(comparison: pd.DataFrame) -> Any:
         frame.assign(who="This organisation")[["area", "value", "who"]],
         frame.assign(value=frame["all"], who="All organisations")[["area", "value", "who"]],
     ])
-    return (
-        ggplot(frame, aes("area", "value"))
-        + geom_errorbar(aes(ymin="lower", ymax="upper"), width=0.25, color=NHS_BLUE)
-        + geom_point(aes(color="who"), data=long, size=3)
-        + scale_color_manual(values={"This organisation": NHS_BLUE,
-                                     "All organisations": NHS_DARK_GREY})
-        + scale_y_continuous(limits=(0, 100))
-        + coord_flip()
-        + labs(x="", y="Agree it is a strength (%)", color="")
-        + theme_nhs()
-    )
+    chart = ggplot(frame, aes("area", "value"))
+    chart += [
+        # One group: plotnine draws error bars group by group (see plots.rates).
+        geom_errorbar(aes(ymin="lower", ymax="upper", group=1), width=0.25, color=NHS_BLUE),
+        geom_point(aes(color="who"), data=long, size=3),
+        scale_color_manual(values={"This organisation": NHS_BLUE,
+                                   "All organisations": NHS_DARK_GREY}),
+        scale_y_continuous(limits=(0, 100), minor_breaks=[]),
+        coord_flip(),
+        labs(x="", y="Agree it is a strength (%)", color=""),
+        theme_nhs(),
+    ]
+    return chart
 
 
 def priorities_alt_text(comparison: pd.DataFrame, organisation: str) -> str:
