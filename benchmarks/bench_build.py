@@ -10,9 +10,12 @@ machine, in one run:
 
 Each is printed as wall time and as a ratio to the papermill loop. Usage::
 
-    .venv/bin/python benchmarks/bench_build.py --trusts 10 50
+    .venv/bin/python benchmarks/bench_build.py --trusts 10 50 --repeat 3
 
-Takes about 5 s per trust for the baseline, so 50 trusts need several minutes.
+Takes about 5 s per notebook for the baseline, so 50 trusts need over ten minutes. On a shared
+or virtual machine identical runs can differ by 20%: ``--repeat N`` times each cold build N
+times and reports the median, with the fastest and slowest beside it (the baseline runs once:
+it is the slow part).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -83,7 +87,18 @@ def papermill_loop(root: Path, env: dict[str, str]) -> tuple[float, int]:
     return time.perf_counter() - started, len(jobs)
 
 
-def bench(n_trusts: int, executors: list[str], jobs: int | None) -> list[dict[str, object]]:
+def cold_builds(build: list[str], root: Path, env: dict[str, str], repeat: int
+                ) -> tuple[float, str]:
+    """Median seconds of ``repeat`` builds from no outputs, and their range as text."""
+    runs = []
+    for _ in range(repeat):
+        shutil.rmtree(root / "outputs", ignore_errors=True)
+        runs.append(timed(build, root, env))
+    return statistics.median(runs), f"{min(runs):.1f}-{max(runs):.1f}" if repeat > 1 else ""
+
+
+def bench(n_trusts: int, executors: list[str], jobs: int | None, repeat: int = 1
+          ) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix=f"lhs-bench-{n_trusts}-") as tmp:
         root = Path(tmp)
@@ -95,13 +110,11 @@ def bench(n_trusts: int, executors: list[str], jobs: int | None) -> list[dict[st
         rows.append({"trusts": n_trusts, "run": f"papermill CLI loop ({n_jobs} notebooks)",
                      "seconds": baseline})
         for executor in executors:
-            shutil.rmtree(root / "outputs", ignore_errors=True)
-            seconds = timed(build + ["--executor", executor], root, env)
+            seconds, spread = cold_builds(build + ["--executor", executor], root, env, repeat)
             rows.append({"trusts": n_trusts, "run": f"build, cold, --executor {executor}",
-                         "seconds": seconds})
+                         "seconds": seconds, "range": spread})
         # The outputs of the last cold build stand; rebuild with the default executor.
-        shutil.rmtree(root / "outputs", ignore_errors=True)
-        cold = timed(build, root, env)
+        cold, _ = cold_builds(build, root, env, 1)
         rows.append({"trusts": n_trusts, "run": "build, cold (local, before rebuilds)",
                      "seconds": cold})
         rows.append({"trusts": n_trusts, "run": "rebuild, nothing changed",
@@ -123,11 +136,15 @@ def main() -> None:
     parser.add_argument("--trusts", type=int, nargs="+", default=[10])
     parser.add_argument("--executors", nargs="+", default=["local", "kernel", "dask"])
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="cold builds per executor; the median is reported (default 1)")
     args = parser.parse_args()
     rows = []
     for n in args.trusts:
-        rows += bench(n, args.executors, args.jobs)
+        rows += bench(n, args.executors, args.jobs, args.repeat)
     table = pd.DataFrame(rows)
+    if "range" in table:
+        table["range"] = table["range"].fillna("")
     with pd.option_context("display.width", 120, "display.max_colwidth", 60):
         print(f"cores: {os.cpu_count()}")
         print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))

@@ -234,6 +234,9 @@ def test_crashing_hanging_and_failing_notebooks_do_not_stop_the_good_ones(tmp_pa
     assert manifest["probe/CRASH"]["attempts"] == 2  # a dead kernel is retried once
     notebooks = root / "outputs" / "notebooks" / "probe"
     assert (notebooks / "FAIL.failed.ipynb").is_file()
+    # A notebook stopped part-way is kept as far as it got, for debugging.
+    hung = nbformat.read(notebooks / "HANG.failed.ipynb", 4)
+    assert hung.cells[-1].metadata.papermill.duration > 7  # stopped at the 8 s limit
     summary = capsys.readouterr().out
     assert "ValueError: this report is broken" in summary
     page = (root / "outputs" / "_site" / "probe" / "FAIL.html").read_text()

@@ -65,9 +65,13 @@ class WarmKernelEngine(NBClientEngine):
 
         nb_man.save = save_now_and_then
         try:
-            return client.execute()
-        finally:
-            nb_man.save = save
+            executed = client.execute()
+        except BaseException:
+            nb_man.save = save  # the engine's final save keeps the partial notebook
+            raise
+        # On success papermill writes the finished notebook itself straight after the engine
+        # returns, so the engine's own final save would write the same bytes a second time.
+        return executed
 
 
 papermill_engines.register(ENGINE_NAME, WarmKernelEngine)

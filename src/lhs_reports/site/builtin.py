@@ -7,6 +7,7 @@ project's ``templates/`` folder or the package defaults.
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 import subprocess
@@ -77,6 +78,10 @@ def _render_in_processes(site: SiteModel, indices: list[int], out_dir: Path,
     and spawn would re-import the caller's main script. Shares are interleaved so each gets a
     mix of heavy and light pages.
     """
+    # The workers import this very copy of the package, however this process found it.
+    package_parent = str(Path(lhs_reports.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (package_parent, os.environ.get("PYTHONPATH", "")) if p)}
     with tempfile.TemporaryDirectory(prefix=".render-", dir=out_dir.parent) as tmp:
         running = []
         for start in range(workers):
@@ -84,7 +89,7 @@ def _render_in_processes(site: SiteModel, indices: list[int], out_dir: Path,
             share.write_bytes(pickle.dumps((site, indices[start::workers], out_dir,
                                             project_templates)))
             running.append(subprocess.Popen(
-                [sys.executable, "-m", __name__, str(share)],
+                [sys.executable, "-m", "lhs_reports.site.builtin", str(share)], env=env,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
         failures = [(process.communicate()[1], process.returncode) for process in running]
     for stderr, code in failures:
