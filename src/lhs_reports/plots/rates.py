@@ -46,7 +46,8 @@ def segment_rate_chart(rates: pd.DataFrame, *, labels: dict[str, str], title: st
                             color=NHS_DARK_GREY, size=0.5)
     chart += [
         # One group per panel: plotnine draws error bars group by group, and a discrete axis
-        # would otherwise make every segment its own group (4x slower, same picture).
+        # would otherwise make every segment its own group (five times the drawing calls for
+        # the same picture; ~0.07 s of a 0.3 s chart).
         geom_errorbar(aes(ymin="lower_ci", ymax="upper_ci", group="panel"), width=0.3,
                       color=NHS_BLUE),
         geom_point(color=NHS_BLUE, size=2.5),
