@@ -54,8 +54,9 @@ class WarmKernelEngine(NBClientEngine):
         # papermill rewrites the whole notebook before and after every cell (about 40 writes
         # for a report with 20 cells), all on the build's own process while the kernels wait
         # for CPU. While cells run, save only as papermill's autosave does (every 30 s, for
-        # long cells); papermill's final save after the last cell, or after a failure, is the
-        # one that counts, so the executed notebook is unchanged.
+        # long cells). What counts is the notebook written when the run ends (by papermill,
+        # with any error marked; by the engine's final save if the kernel died or timed out),
+        # so the executed notebook is unchanged.
         save = nb_man.save
 
         def save_now_and_then(**kwargs: Any) -> None:
