@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lhs_reports import __version__
+from lhs_reports.build.outcome import ExecutionSettings
 from lhs_reports.errors import LhsReportsError
 
 if TYPE_CHECKING:
@@ -62,16 +63,21 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--scheduler", default=None,
                        help="Dask scheduler address (with --executor dask; default: a local "
                        "cluster)")
-    build.add_argument("--cell-timeout", type=_positive(float), default=600,
-                       help="seconds a single cell may run (default 600)")
-    build.add_argument("--notebook-timeout", type=_positive(float), default=1800,
+    limits = ExecutionSettings()  # the defaults live there, once
+    build.add_argument("--cell-timeout", type=_positive(float), default=limits.cell_timeout,
+                       help="seconds a single cell may run (default %(default)g)")
+    build.add_argument("--notebook-timeout", type=_positive(float),
+                       default=limits.notebook_timeout,
                        help="seconds a notebook may run before its worker is replaced "
-                       "(default 1800)")
-    build.add_argument("--recycle-after", type=_positive(int), default=100,
-                       help="replace a warm worker after this many notebooks (default 100)")
-    build.add_argument("--recycle-memory", type=_positive(float), default=2048, metavar="MIB",
+                       "(default %(default)g)")
+    build.add_argument("--recycle-after", type=_positive(int),
+                       default=limits.max_notebooks_per_worker,
+                       help="replace a warm worker after this many notebooks "
+                       "(default %(default)d)")
+    build.add_argument("--recycle-memory", type=_positive(float),
+                       default=limits.max_worker_memory_mb, metavar="MIB",
                        help="replace a warm worker once its peak memory passes this many MiB "
-                       "(default 2048)")
+                       "(default %(default)g)")
 
     data = commands.add_parser("demo-data", help="(re)generate the synthetic demo data")
     data.add_argument("--n-trusts", type=int, default=None)
@@ -116,7 +122,6 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from lhs_reports.build.engine import run_build
-    from lhs_reports.build.outcome import ExecutionSettings
     from lhs_reports.build.plan import load_project
     from lhs_reports.site import choose_renderer
 

@@ -27,6 +27,8 @@ from nbformat import NotebookNode
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
+from lhs_reports.build.outcome import ExecutionSettings
+
 log = logging.getLogger(__name__)
 
 ENGINE_NAME = "lhs-reports-warm"
@@ -151,11 +153,11 @@ class WarmKernel:
 
     cwd: Path
     kernel_name: str = "python3"
-    max_notebooks: int = 100
+    max_notebooks: int = ExecutionSettings.max_notebooks_per_worker
     #: Replace the kernel once its peak memory passes this many MiB (None: no limit). A warm
     #: kernel running the demo reports holds ~400 MiB and stays there; the limit catches a
     #: notebook that leaks or loads something huge, and gives the memory back.
-    max_memory_mb: float | None = 2048
+    max_memory_mb: float | None = ExecutionSettings.max_worker_memory_mb
     #: False gives papermill's own behaviour: a fresh kernel per notebook, no warm-up (and so
     #: any kernel language).
     warm: bool = True
