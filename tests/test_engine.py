@@ -129,6 +129,39 @@ def test_a_leaky_notebook_does_not_leak_into_the_next_on_the_same_warm_worker(tm
     assert [r.status for r in report.results] == ["ok", "ok"]
 
 
+CYCLE = """\
+import builtins, weakref
+class Cycle:
+    pass
+if trust_code == "SYN01":
+    cycle = Cycle()
+    cycle.me = cycle  # garbage only the cyclic collector can free
+    builtins.lhs_probe = weakref.ref(cycle)
+else:
+    assert builtins.lhs_probe() is None, "the last notebook's objects are still alive"
+"""
+
+
+def test_a_notebooks_garbage_is_collected_before_the_next_one_runs(tmp_path):
+    # The reset between notebooks freezes what survives it (to speed up later collections):
+    # a notebook's own reference cycles must be freed first, not frozen for the kernel's life.
+    from lhs_reports.build.execute import kernel_environment
+    from lhs_reports.build.kernels import WarmKernel
+
+    root = write_probe_project(tmp_path, ["SYN01"])
+    notebook = nbformat.read(root / "notebooks" / "probe.ipynb", as_version=4)
+    notebook.cells[1].source = CYCLE
+    nbformat.write(notebook, root / "notebooks" / "cycle.ipynb")
+    kernel = WarmKernel(cwd=root, env=kernel_environment(root))
+    try:
+        for code in ("SYN01", "SYN02"):
+            kernel.execute(root / "notebooks" / "cycle.ipynb", tmp_path / f"{code}.ipynb",
+                           {"trust_code": code})
+    finally:
+        kernel.stop()
+    assert kernel.starts == 1
+
+
 def test_a_warm_worker_is_replaced_after_its_notebook_quota_or_memory_ceiling(tmp_path):
     from lhs_reports.build.execute import kernel_environment
     from lhs_reports.build.kernels import WarmKernel
