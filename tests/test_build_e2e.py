@@ -146,3 +146,43 @@ def test_render_workers_write_the_same_pages_and_report_a_failure(built, tmp_pat
     with pytest.raises(RenderError, match="a page renderer failed"):
         builtin.render_builtin(dataclasses.replace(site, pages=pages), tmp_path / "failed",
                                workers=2)
+
+
+def test_report_pages_are_nbconvert_s_own_document(built, monkeypatch):
+    # The exporter skips nbconvert's BeautifulSoup pass where it would change nothing; the
+    # document must be the one nbconvert gives, and the pass must still run where it matters.
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from lhs_reports.site.builtin import _notebook_exporter
+    from lhs_reports.site.notebooks import publishable_notebook
+
+    def document(html: str) -> str:
+        return str(BeautifulSoup(html, "html.parser"))
+
+    stock = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                         exclude_output_prompt=True)
+    stock_convert = HTMLExporter.from_notebook_node
+    passes = []
+
+    def counted(self, *args, **kwargs):
+        passes.append(type(self).__name__)
+        return stock_convert(self, *args, **kwargs)
+
+    monkeypatch.setattr(HTMLExporter, "from_notebook_node", counted)
+    root, _ = built
+    executed = sorted((root / "outputs" / "notebooks").rglob("*.ipynb"))
+    assert len({p.parent.name for p in executed}) >= 3  # several report families
+    for path in executed:
+        notebook = publishable_notebook(path)
+        ours, _ = _notebook_exporter().from_notebook_node(notebook)
+        theirs, _ = stock.from_notebook_node(notebook)
+        assert document(ours) == document(theirs), path
+    assert set(passes) == {"HTMLExporter"}  # ours never needed the second pass
+
+    picture = nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="})
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[picture])])
+    html, _ = _notebook_exporter().from_notebook_node(notebook)
+    assert passes[-1] == "ReportHTMLExporter"
+    assert all(img.get("alt") for img in BeautifulSoup(html, "html.parser").find_all("img"))
