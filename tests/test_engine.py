@@ -252,6 +252,19 @@ def test_changing_the_notebook_or_forcing_reruns_everything(tmp_path):
     assert all(p.run for p in plan_build(load_project(root)))
 
 
+def test_the_job_slowest_last_time_starts_first(tmp_path, capsys):
+    root = write_probe_project(tmp_path, ["SYN01", "SYN02", "SYN03"])
+    manifest = Manifest(root / "outputs" / MANIFEST)
+    for code, seconds in (("SYN01", 0.5), ("SYN02", 9.0), ("SYN03", 2.0)):
+        manifest.update(f"probe/{code}", {"key": None, "status": "ok", "duration": seconds})
+    report = run_build(load_project(root), jobs=1, settings=SETTINGS, renderer="builtin",
+                       progress_plain=True)
+    assert [r.key for r in report.results] == ["probe/SYN01", "probe/SYN02", "probe/SYN03"]
+    started = [line.split()[2] for line in capsys.readouterr().err.splitlines()
+               if line.startswith("[")]
+    assert started == ["probe/SYN02", "probe/SYN03", "probe/SYN01"]
+
+
 def test_crashing_hanging_and_failing_notebooks_do_not_stop_the_good_ones(tmp_path, capsys):
     root = write_probe_project(tmp_path, ["SYN01", "CRASH", "HANG", "FAIL", "SYN02"])
     status = main(["--project", str(root), "build", "--renderer", "builtin", "--jobs", "2",

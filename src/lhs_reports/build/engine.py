@@ -22,6 +22,7 @@ from lhs_reports.build.cache import MANIFEST, Manifest, cache_key
 from lhs_reports.build.outcome import ExecutionSettings, JobResult, default_jobs
 from lhs_reports.build.plan import Job, Project, plan_jobs
 from lhs_reports.build.progress import Progress
+from lhs_reports.build.schedule import longest_first
 from lhs_reports.site.provenance import git_version
 
 if TYPE_CHECKING:
@@ -188,7 +189,9 @@ def run_build(project: Project, *, executor: ExecutorName = "local", jobs: int |
 
             runner = make_executor(executor, project.root, jobs=jobs, settings=settings,
                                    scheduler=scheduler)
-            ran = runner.run([p.job for p in to_run], on_result)
+            last_durations = {k: float(e["duration"]) for k, e in manifest.entries.items()
+                              if isinstance(e.get("duration"), int | float)}
+            ran = runner.run(longest_first([p.job for p in to_run], last_durations), on_result)
     finally:
         progress.close()
     ran_by_key = {r.key: r for r in ran}
