@@ -133,18 +133,23 @@ CYCLE = """\
 import builtins, weakref
 class Cycle:
     pass
-if trust_code == "SYN01":
+if trust_code in ("SYN01", "KEEP"):
     cycle = Cycle()
     cycle.me = cycle  # garbage only the cyclic collector can free
     builtins.lhs_probe = weakref.ref(cycle)
-else:
-    assert builtins.lhs_probe() is None, "the last notebook's objects are still alive"
+    if trust_code == "KEEP":
+        builtins.lhs_kept = cycle  # lives on past the reset: frozen with the libraries
+elif trust_code == "DROP":
+    del builtins.lhs_kept
+elif trust_code in ("SYN02", "CHECK"):
+    assert builtins.lhs_probe() is None, "garbage from an earlier notebook is still alive"
 """
 
 
 def test_a_notebooks_garbage_is_collected_before_the_next_one_runs(tmp_path):
     # The reset between notebooks freezes what survives it (to speed up later collections):
-    # a notebook's own reference cycles must be freed first, not frozen for the kernel's life.
+    # a notebook's own reference cycles must be freed first, not frozen for the kernel's life,
+    # and what was frozen must still be freed once it becomes garbage.
     from lhs_reports.build.execute import kernel_environment
     from lhs_reports.build.kernels import WarmKernel
 
@@ -154,8 +159,10 @@ def test_a_notebooks_garbage_is_collected_before_the_next_one_runs(tmp_path):
     nbformat.write(notebook, root / "notebooks" / "cycle.ipynb")
     kernel = WarmKernel(cwd=root, env=kernel_environment(root))
     try:
-        for code in ("SYN01", "SYN02"):
-            kernel.execute(root / "notebooks" / "cycle.ipynb", tmp_path / f"{code}.ipynb",
+        # A notebook's own cycles are freed at its reset. A cycle that outlived its notebook
+        # (frozen) and was dropped later is freed within 20 notebooks.
+        for code in ["SYN01", "SYN02", "KEEP", "DROP"] + ["FILL"] * 20 + ["CHECK"]:
+            kernel.execute(root / "notebooks" / "cycle.ipynb", tmp_path / "out.ipynb",
                            {"trust_code": code})
     finally:
         kernel.stop()
