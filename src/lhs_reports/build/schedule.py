@@ -37,12 +37,15 @@ def longest_first(jobs: Sequence[J], last_durations: Mapping[str, float]) -> lis
     >>> [j.key for j in longest_first(jobs, {"trust/A": 0.5, "trust/B": 2.0})]
     ['all/variation', 'trust/C', 'trust/B', 'trust/A']
     """
-    family_sizes = Counter(job.key.split("/", 1)[0] for job in jobs)
+    def family(job: J) -> str:
+        return job.key.split("/", 1)[0]
+
+    family_sizes = Counter(family(job) for job in jobs)
 
     def order(job: J) -> tuple[bool, float, bool]:
         seconds = last_durations.get(job.key)
         if seconds is None:
-            return (False, 0.0, family_sizes[job.key.split("/", 1)[0]] > 1)
+            return (False, 0.0, family_sizes[family(job)] > 1)
         return (True, -seconds, False)
 
     return sorted(jobs, key=order)

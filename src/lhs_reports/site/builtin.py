@@ -63,6 +63,7 @@ class ReportHTMLExporter(HTMLExporter):
 
     def from_notebook_node(self, nb: NotebookNode, resources: dict[str, Any] | None = None,
                            **kw: Any) -> tuple[str, dict[str, Any]]:
+        given = resources
         # The filters nbconvert's HTMLExporter.from_notebook_node registers (nbconvert 7).
         language = nb.metadata.get("language_info", {})
         lexer = language.get("pygments_lexer", language.get("name", None))
@@ -73,7 +74,7 @@ class ReportHTMLExporter(HTMLExporter):
             notebook_metadata=self._nb_metadata, parent=self, resources=resources))
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         if "jp-Notebook" in html or _IMG_WITHOUT_ALT.search(html):
-            return super().from_notebook_node(nb, resources, **kw)
+            return super().from_notebook_node(nb, given, **kw)
         return html, resources
 
 
