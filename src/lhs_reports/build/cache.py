@@ -121,6 +121,11 @@ class Manifest:
             return "inputs changed"
         return "up to date"
 
+    def durations(self) -> dict[str, float]:
+        """How long each job took when it last ran (seconds), by job key."""
+        return {job_key: float(entry["duration"]) for job_key, entry in self.entries.items()
+                if isinstance(entry.get("duration"), int | float)}
+
     def update(self, job_key: str, entry: dict[str, Any]) -> None:
         self.entries[job_key] = entry
         self.save()

@@ -189,9 +189,8 @@ def run_build(project: Project, *, executor: ExecutorName = "local", jobs: int |
 
             runner = make_executor(executor, project.root, jobs=jobs, settings=settings,
                                    scheduler=scheduler)
-            last_durations = {k: float(e["duration"]) for k, e in manifest.entries.items()
-                              if isinstance(e.get("duration"), int | float)}
-            ran = runner.run(longest_first([p.job for p in to_run], last_durations), on_result)
+            ran = runner.run(longest_first([p.job for p in to_run], manifest.durations()),
+                             on_result)
     finally:
         progress.close()
     ran_by_key = {r.key: r for r in ran}
