@@ -63,8 +63,7 @@ def write_probe_project(root: Path, codes: list[str], n_trusts: int = 4) -> Path
         f"data: {{dir: data, demo: {{n_trusts: {n_trusts}}}}}\n"
         "families:\n"
         "  - id: probe\n    title: Probe\n    notebook: notebooks/probe.ipynb\n"
-        "    parameters: params/trusts/*.yaml\n"
-        '    inputs: ["trusts.parquet", "*/{trust_code}.parquet"]\n')
+        "    parameters: params/trusts/*.yaml\n")
     for code in codes:
         (root / "params" / "trusts" / f"{code}.yaml").write_text(
             f"trust_code: {code}\ntrust_name: Trust {code}\n")
@@ -244,7 +243,7 @@ def test_changing_one_trusts_data_reruns_exactly_that_trusts_job(tmp_path):
     planned = {p.job.param_id: p for p in plan_build(load_project(root))}
     assert {k: p.run for k, p in planned.items()} == {"SYN01": False, "SYN02": True,
                                                       "SYN03": False}
-    assert planned["SYN02"].reason == "inputs changed"
+    assert planned["SYN02"].reason == "data changed: data/activity_monthly/SYN02.parquet changed"
 
 
 def test_changing_the_notebook_or_forcing_reruns_everything(tmp_path):

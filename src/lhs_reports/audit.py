@@ -119,7 +119,11 @@ def audit_site(site_dir: str | Path) -> list[Finding]:
     """Audit every ``.html`` page under ``site_dir``; raises :class:`AuditError` on findings."""
     site_dir = Path(site_dir)
     findings: list[Finding] = []
-    for path in sorted(site_dir.rglob("*.html")):
+    pages = sorted(site_dir.rglob("*.html"))
+    if not pages:
+        raise AuditError("the site has no pages to audit", path=site_dir,
+                         hint="the renderer produced nothing; the site was not published")
+    for path in pages:
         findings += audit_page(path.read_text(encoding="utf-8", errors="replace"),
                                str(path.relative_to(site_dir)))
     if findings:

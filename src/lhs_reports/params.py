@@ -17,8 +17,18 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from lhs_reports.data import reads
+from lhs_reports.data.locations import find_project_root
 from lhs_reports.errors import ParameterError
 
 CATALOGUE_PATH = Path("params") / "reports.yaml"
@@ -105,19 +115,31 @@ class CaseStudyParameters(_Strict):
 
 
 class CrossTrustParameters(_Strict):
-    """A page comparing every trust (``params/cross_trust/``)."""
+    """A page comparing every trust (``params/cross_trust/``).
+
+    Settings that belong to one trust (targets, change months, name) are read from that trust's
+    own parameter file (:func:`organisation_settings`), never copied here.
+    """
 
     title: Annotated[str, Field(min_length=1, max_length=200)]
     period_end: str = "2025-03"
-    targets: dict[str, float] = {}
-    change_months: Annotated[
-        dict[str, str],
-        Field(description="Service change months by trust code (YYYY-MM), as in the trusts' "
-              "own parameter files"),
-    ] = {}
     data_dir: str = ""
 
     _check_month = field_validator("period_end", mode="before")(_month)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_copies_of_trust_settings(cls, raw: Any) -> Any:
+        if isinstance(raw, dict):
+            for key in ("targets", "change_months"):
+                if key in raw:
+                    raise PydanticCustomError(
+                        "trust_setting_copied",
+                        f"'{key}' belongs in each trust's own parameter file (params/trusts/), "
+                        "which cross-trust pages read: delete it here and set "
+                        f"{'targets' if key == 'targets' else 'change_month'} in the trusts' "
+                        "files")
+        return raw
 
 
 #: Parameter models by the name a family gives in the catalogue's ``schema`` key.
@@ -152,8 +174,9 @@ class ReportFamily(_Strict):
     parameters: str = Field(description="Glob of parameter files, relative to the project")
     inputs: list[str] = Field(
         default_factory=list,
-        description="Data files a job reads (globs relative to the data folder, with {parameter} "
-        "placeholders); the build re-runs a job when they change. Empty: every data file.",
+        description="Extra files a job depends on that the data layer does not see (globs "
+        "relative to the data folder, with {parameter} placeholders); the build re-runs a job "
+        "when they change. Files read through lhs_reports.data are recorded without this.",
     )
     schema_: Literal["trust", "case_study", "cross_trust"] = Field("trust", alias="schema")
     requires: str | None = Field(
@@ -306,3 +329,40 @@ def iter_parameter_sets(project: str | Path, catalogue: Catalogue
             if family.requires and getattr(params, family.requires, None) in (None, "", [], {}):
                 continue
             yield family, path, params
+
+
+def organisation_settings(project: str | Path | None = None) -> dict[str, TrustParameters]:
+    """Every organisation's own settings, by organisation code, from the parameter files of
+    the catalogue's per-trust families: the one place a trust's name, targets and change month
+    are kept, so a page across trusts says what each trust's own page says.
+
+    The files are recorded as read (:mod:`lhs_reports.data.reads`), so a page that calls this
+    is rebuilt when any trust's file changes, appears or disappears.
+
+    Examples
+    --------
+    >>> from lhs_reports.data.locations import find_project_root
+    >>> settings = organisation_settings(find_project_root())  # doctest: +SKIP
+    >>> settings["SYN01"].targets  # doctest: +SKIP
+    {'crisis_24h': 75.0, 'followup_72h': 80.0}
+    """
+    root = Path(project) if project is not None else find_project_root()
+    catalogue = load_catalogue(root)
+    reads.record_glob(root, CATALOGUE_PATH.as_posix(), [root / CATALOGUE_PATH])
+    found: dict[str, tuple[Path, TrustParameters]] = {}
+    for family in catalogue.families:
+        if family.schema_ != "trust":
+            continue
+        files = parameter_files(root, family)
+        reads.record_glob(root, family.parameters, files)
+        for path in files:
+            params = load_parameters(path, "trust")
+            assert isinstance(params, TrustParameters)
+            seen = found.get(params.trust_code)
+            if seen is not None and seen[0].resolve() != path.resolve():
+                raise ParameterError(
+                    f"two parameter files are both for organisation '{params.trust_code}'",
+                    path=path, field="trust_code",
+                    hint=f"keep one of {seen[0]} and {path}: each organisation has one file")
+            found[params.trust_code] = (path, params)
+    return {code: params for code, (path, params) in found.items()}

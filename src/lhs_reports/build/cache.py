@@ -1,9 +1,17 @@
 """Incremental builds: a cache key per job and a crash-safe manifest of the last good runs.
 
-A job's key hashes everything that can change its output: the notebook's source, its
-parameters, the content of the data files it declares (see ``inputs`` in the catalogue) and the
-lhs-reports code (version and a digest of the package source, so an edit to a statistic re-runs
-the reports that use it). A job whose key matches the last successful run is skipped.
+A job re-runs when anything that can change its output changed since its last successful run:
+
+- its *key*: the notebook's source, its parameters (``data_dir`` included, as a place relative to
+  the project), the catalogue's declared ``inputs`` patterns and the lhs-reports code (version
+  and a digest of the package source, so an edit to a statistic re-runs the reports using it);
+- what it *read*: every data lookup its notebook made, recorded by the data layer as it ran
+  (:mod:`lhs_reports.data.reads`), plus the files its declared ``inputs`` match. Each lookup is
+  asked again at plan time, so a file edited, added or removed re-runs exactly the jobs that
+  read (or would now read) it, whatever the format or layout of the data.
+
+A job whose reads were never recorded (never built, or a notebook that could not report them)
+runs.
 """
 
 from __future__ import annotations
@@ -11,14 +19,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import string
 import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import lhs_reports
+from lhs_reports.data import reads as data_reads
+from lhs_reports.data.fingerprint import file_hash
 
 MANIFEST = Path(".cache") / "manifest.json"
+
+__all__ = ["MANIFEST", "Manifest", "cache_key", "code_digest", "declared_reads", "file_hash",
+           "placeholders"]
 
 
 def _sha(data: bytes) -> str:
@@ -36,59 +50,56 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-class _FileHashes:
-    """Content hashes, memoised by (path, size, mtime) within one build."""
+def placeholders(pattern: str) -> list[str]:
+    """The ``{name}`` placeholders in an ``inputs`` pattern.
 
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, int, int], str] = {}
-
-    def __call__(self, path: Path) -> str:
-        stat = path.stat()
-        key = (str(path), stat.st_size, stat.st_mtime_ns)
-        if key not in self._seen:
-            digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            self._seen[key] = digest.hexdigest()
-        return self._seen[key]
+    Examples
+    --------
+    >>> placeholders("activity_monthly/{trust_code}.csv")
+    ['trust_code']
+    """
+    return [name for _, name, _, _ in string.Formatter().parse(pattern) if name]
 
 
-file_hash = _FileHashes()
-
-
-def input_files(data_dir: Path, patterns: list[str], parameters: dict[str, Any]) -> list[Path]:
-    """The data files a job reads: each pattern (relative to ``data_dir``, with ``{param}``
-    placeholders filled from the job's parameters) globbed; no patterns means every file."""
-    if not patterns:
-        patterns = ["**/*"]
-    files: set[Path] = set()
+def declared_reads(data_dir: Path, patterns: list[str], parameters: dict[str, Any], *,
+                   root: Path) -> list[dict[str, Any]]:
+    """The catalogue's declared ``inputs`` of one job, as reads (one glob each)."""
+    reads = []
     for pattern in patterns:
         filled = pattern.format(**parameters)
-        files.update(p for p in data_dir.glob(filled) if p.is_file())
-    return sorted(f for f in files if not f.name.startswith("."))
+        reads.append(data_reads.glob_read(data_dir, filled,
+                                          data_reads.glob_files(data_dir, filled), root=root))
+    return reads
 
 
-def data_fingerprint(data_dir: Path, files: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(str(path.relative_to(data_dir)).encode())
-        digest.update(file_hash(path).encode())
-    return digest.hexdigest()
+def _place(value: Any, root: Path) -> str:
+    """A data folder as a place in the project (relative when inside it)."""
+    if not value:
+        return ""
+    path = Path(str(value))
+    path = path if path.is_absolute() else root / path
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
 
 
-def cache_key(notebook: Path, parameters: dict[str, Any], data_dir: Path,
-              patterns: list[str]) -> tuple[str, str]:
-    """``(job key, data fingerprint)`` for one job."""
-    data = data_fingerprint(data_dir, input_files(data_dir, patterns, parameters))
-    payload = {
+def cache_key(notebook: Path, parameters: dict[str, Any], patterns: list[str], root: Path
+              ) -> tuple[str, dict[str, str]]:
+    """``(job key, the key's parts)`` for one job: everything but the data it reads."""
+    values = dict(sorted(parameters.items()))
+    values["data_dir"] = _place(values.get("data_dir"), root)
+    parts = {
         "notebook": file_hash(notebook),
-        # The data folder's location is not content: the fingerprint covers what is in it.
-        "parameters": {k: v for k, v in sorted(parameters.items()) if k != "data_dir"},
-        "data": data,
+        "parameters": _sha(json.dumps(values, sort_keys=True, default=str).encode()),
+        "inputs": _sha(json.dumps(patterns).encode()),
         "code": code_digest(),
     }
-    return _sha(json.dumps(payload, sort_keys=True, default=str).encode()), data
+    return _sha(json.dumps(parts, sort_keys=True).encode()), parts
+
+
+_PART_NAMES = {"notebook": "notebook changed", "parameters": "parameters changed",
+               "inputs": "declared inputs changed", "code": "lhs-reports code changed"}
 
 
 class Manifest:
@@ -103,13 +114,9 @@ class Manifest:
         except (OSError, ValueError, AttributeError):
             self.entries = {}
 
-    def fresh(self, job_key: str, key: str, output: Path) -> bool:
-        """True when the last run of ``job_key`` succeeded with this key and its output exists."""
-        entry = self.entries.get(job_key)
-        return bool(entry and entry.get("key") == key and entry.get("status") == "ok"
-                    and output.is_file())
-
-    def why_stale(self, job_key: str, key: str, output: Path) -> str:
+    def why_stale(self, job_key: str, key: str, parts: dict[str, str], output: Path, *,
+                  root: Path, declared: bool = False) -> str:
+        """Why ``job_key`` must run again, or ``"up to date"``."""
         entry = self.entries.get(job_key)
         if entry is None:
             return "never built"
@@ -118,7 +125,17 @@ class Manifest:
         if not output.is_file():
             return "output missing"
         if entry.get("key") != key:
-            return "inputs changed"
+            before = entry.get("key_parts") or {}
+            changed = [text for name, text in _PART_NAMES.items()
+                       if before.get(name) != parts.get(name)]
+            return "; ".join(changed) or "inputs changed"
+        recorded = entry.get("reads")
+        if recorded is None or (not entry.get("reads_recorded", False) and not declared):
+            return "data read unknown (not recorded by its last run)"
+        changed = data_reads.changes(recorded, root=root)
+        if changed:
+            more = f" (+{len(changed) - 3} more)" if len(changed) > 3 else ""
+            return "data changed: " + ", ".join(changed[:3]) + more
         return "up to date"
 
     def durations(self) -> dict[str, float]:

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import lhs_reports
-from lhs_reports.build.cache import MANIFEST, Manifest, cache_key
+from lhs_reports.build.cache import MANIFEST, Manifest, cache_key, declared_reads
+from lhs_reports.build.lock import project_lock, remove_leftovers
 from lhs_reports.build.outcome import ExecutionSettings, JobResult, default_jobs
 from lhs_reports.build.plan import Job, Project, plan_jobs
 from lhs_reports.build.progress import Progress
 from lhs_reports.build.schedule import longest_first
+from lhs_reports.data.reads import fingerprint
 from lhs_reports.site.provenance import git_version
 
 if TYPE_CHECKING:
@@ -39,7 +41,9 @@ RECORDED_PACKAGES = ("lhs-reports", "pandas", "numpy", "scipy", "statsmodels", "
 class PlannedJob:
     job: Job
     key: str
-    data_fingerprint: str
+    key_parts: dict[str, str]
+    #: The files the catalogue's ``inputs`` declare for this job, as reads.
+    declared: list[dict[str, Any]]
     run: bool
     reason: str
 
@@ -80,16 +84,18 @@ def plan_build(project: Project, *, families: list[str] | None = None,
     selected = {j.key for j in plan_jobs(project, families=families, only=only)}
     planned = []
     for job in plan_jobs(project):
-        key, fingerprint = cache_key(job.notebook, job.parameters, project.data_dir,
-                                     job.family.inputs)
+        key, parts = cache_key(job.notebook, job.parameters, job.family.inputs, project.root)
+        declared = declared_reads(project.root / job.parameters["data_dir"], job.family.inputs,
+                                  job.parameters, root=project.root)
         if job.key not in selected:
             run, reason = False, "not selected"
         elif force:
             run, reason = True, "forced"
         else:
-            reason = manifest.why_stale(job.key, key, job.output)
+            reason = manifest.why_stale(job.key, key, parts, job.output, root=project.root,
+                                        declared=bool(job.family.inputs))
             run = reason != "up to date"
-        planned.append(PlannedJob(job, key, fingerprint, run, reason))
+        planned.append(PlannedJob(job, key, parts, declared, run, reason))
     return planned
 
 
@@ -121,7 +127,8 @@ def _not_run(item: PlannedJob, manifest: Manifest) -> JobResult:
 
 
 def _job_provenance(entry: dict[str, Any]) -> dict[str, str]:
-    return {"data fingerprint": str(entry.get("data_fingerprint", ""))[:12],
+    data = entry.get("data_fingerprint")
+    return {"data fingerprint": str(data)[:12] if data else "no data files read",
             "report executed": str(entry.get("finished", ""))}
 
 
@@ -157,7 +164,22 @@ def run_build(project: Project, *, executor: ExecutorName = "local", jobs: int |
               force: bool = False, settings: ExecutionSettings | None = None,
               scheduler: str | None = None, renderer: str = "auto",
               progress_plain: bool | None = None) -> BuildReport:
-    """Run a whole build and return what happened (the caller decides the exit status)."""
+    """Run a whole build and return what happened (the caller decides the exit status).
+
+    One build per project at a time (:func:`~lhs_reports.build.lock.project_lock`); debris of a
+    build that was killed is cleared first.
+    """
+    with project_lock(project.outputs):
+        remove_leftovers(project.outputs)
+        return _run_build(project, executor=executor, jobs=jobs, families=families, only=only,
+                          force=force, settings=settings, scheduler=scheduler,
+                          renderer=renderer, progress_plain=progress_plain)
+
+
+def _run_build(project: Project, *, executor: ExecutorName, jobs: int | None,
+               families: list[str] | None, only: list[str] | None, force: bool,
+               settings: ExecutionSettings | None, scheduler: str | None, renderer: str,
+               progress_plain: bool | None) -> BuildReport:
     from lhs_reports.site import render_site
 
     started = dt.datetime.now(dt.UTC)
@@ -169,14 +191,18 @@ def run_build(project: Project, *, executor: ExecutorName = "local", jobs: int |
 
     def on_result(job: Job, result: JobResult) -> None:
         item = keys[job.key]
+        reads = [*(result.reads or []), *item.declared]
         manifest.update(job.key, {
             "key": item.key if result.status == "ok" else None,
+            "key_parts": item.key_parts,
             "status": result.status,
             "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "duration": round(result.duration, 3),
             "error": result.error,
             "records": result.records,
-            "data_fingerprint": item.data_fingerprint,
+            "reads": reads,
+            "reads_recorded": result.reads is not None,
+            "data_fingerprint": fingerprint(reads),
             "attempts": result.attempts,
         })
         progress.update(result)
@@ -219,7 +245,11 @@ def run_build(project: Project, *, executor: ExecutorName = "local", jobs: int |
                 if p.job.key in ran_by_key else 0.0,
                 "error": ran_by_key[p.job.key].error if p.job.key in ran_by_key else None,
                 "parameters": {k: v for k, v in p.job.parameters.items() if k != "data_dir"},
-                "data_fingerprint": p.data_fingerprint,
+                "data_fingerprint": (manifest.entries.get(p.job.key) or {}).get(
+                    "data_fingerprint"),
+                "data_read": sorted({f"{read['folder']}/{name}" for read in
+                                     (manifest.entries.get(p.job.key) or {}).get("reads") or []
+                                     for name in read["files"]}),
                 "cache_key": p.key,
             }
             for p in planned

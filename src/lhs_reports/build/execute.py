@@ -23,6 +23,7 @@ from lhs_reports.build.kernels import KernelDied, WarmKernel
 from lhs_reports.build.outcome import ExecutionSettings, JobResult
 from lhs_reports.build.plan import Job
 from lhs_reports.data.locations import PROJECT_ENV
+from lhs_reports.data.reads import READS_METADATA
 from lhs_reports.results import records_from_notebook
 
 
@@ -77,10 +78,11 @@ def run_job(job: Job, kernel: WarmKernel, settings: ExecutionSettings) -> JobRes
                 watchdog.cancel()
         break
     records = records_from_notebook(executed)
+    reads = executed.metadata.get(READS_METADATA, {}).get("reads")
     tmp.replace(job.output)
     job.failed_output.unlink(missing_ok=True)
     return JobResult(job.key, "ok", time.perf_counter() - started, attempts=attempts,
-                     worker=_worker_name(), records=records)
+                     worker=_worker_name(), records=records, reads=reads)
 
 
 def _kill_on_timeout(kernel: WarmKernel, timed_out: threading.Event) -> None:

@@ -31,6 +31,7 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
 from lhs_reports.build.outcome import ExecutionSettings
+from lhs_reports.data.reads import READS_METADATA
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,11 @@ class WarmKernelEngine(NBClientEngine):
         except BaseException:
             nb_man.save = save  # the engine's final save keeps the partial notebook
             raise
+        collect_reads = kwargs.get("collect_reads")
+        if collect_reads is not None:
+            # Into the notebook papermill is about to write, so what a report read travels
+            # with it, whichever executor ran it.
+            executed.metadata[READS_METADATA] = {"reads": collect_reads()}
         # On success papermill writes the finished notebook itself straight after the engine
         # returns, so the engine's own final save would write the same bytes a second time.
         return executed
@@ -135,7 +141,17 @@ import resource as __resource, sys as __sys
 __peak = __resource.getrusage(__resource.RUSAGE_SELF).ru_maxrss
 __peak_mb = __peak / (2**20 if __sys.platform == "darwin" else 2**10)
 print(__json.dumps({"leaks": __leaks, "peak_mb": round(__peak_mb, 1)}))
+if "lhs_reports.data.reads" in __sys.modules:  # a failed notebook's reads were never taken
+    __sys.modules["lhs_reports.data.reads"].clear()
 get_ipython().reset(new_session=True)
+"""
+
+#: Run after a notebook succeeded: what it read through the data layer, as JSON.
+COLLECT_READS = """
+import json as __json
+import lhs_reports.data.reads as __reads
+print(__json.dumps(__reads.take()))
+del __json, __reads
 """
 
 #: Run straight after WARM_UP and after RESET. The libraries imported at warm-up live as long as
@@ -300,6 +316,7 @@ class WarmKernel:
                 str(notebook), str(output), parameters=parameters, kernel_name=self.kernel_name,
                 progress_bar=False, log_output=False, km=self._km, kc=self._kc,
                 execution_timeout=cell_timeout, engine_name=ENGINE_NAME,
+                collect_reads=self._collect_reads,
             )
         except DeadKernelError as exc:
             self._km = self._kc = None
@@ -309,6 +326,16 @@ class WarmKernel:
             raise
         self._after_run(failed=False)
         return executed
+
+    def _collect_reads(self) -> list[dict[str, Any]] | None:
+        """What the notebook just run read (None when the kernel cannot say, e.g. it is not
+        Python or has no lhs-reports: its jobs then always run unless inputs are declared)."""
+        try:
+            text = self._run_code(COLLECT_READS, timeout=60)
+            return list(json.loads(text.strip().splitlines()[-1]))
+        except Exception as exc:
+            log.info("could not collect what the notebook read: %s", exc)
+            return None
 
     def _after_run(self, *, failed: bool) -> None:
         self.runs += 1

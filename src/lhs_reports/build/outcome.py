@@ -36,6 +36,8 @@ class JobResult:
     worker: str = ""
     records: list[dict[str, Any]] = field(default_factory=list)
     reason: str = ""
+    #: What the notebook read (:mod:`lhs_reports.data.reads`); None when it could not say.
+    reads: list[dict[str, Any]] | None = None
 
     @property
     def ok(self) -> bool:

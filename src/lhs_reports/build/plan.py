@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -12,7 +13,13 @@ from typing import Any
 
 from lhs_reports.data.locations import DEMO_DATA_DIR
 from lhs_reports.errors import ParameterError
-from lhs_reports.params import Catalogue, ReportFamily, iter_parameter_sets, load_catalogue
+from lhs_reports.params import (
+    CATALOGUE_PATH,
+    Catalogue,
+    ReportFamily,
+    iter_parameter_sets,
+    load_catalogue,
+)
 
 OUTPUTS = Path("outputs")
 
@@ -133,6 +140,32 @@ def _check_against_notebook(job_params: dict[str, Any], declared: dict[str, dict
             )
 
 
+def _check_inputs(family: ReportFamily, project: Project) -> None:
+    """Each ``{placeholder}`` in a family's declared inputs must name one of its parameters."""
+    from lhs_reports.build.cache import placeholders
+    from lhs_reports.params import PARAMETER_MODELS
+
+    accepted = list(PARAMETER_MODELS[family.schema_].model_fields)
+    for pattern in family.inputs:
+        try:
+            names = placeholders(pattern)
+        except ValueError as exc:
+            raise ParameterError(f"input pattern '{pattern}' of family '{family.id}' is not "
+                                 f"valid: {exc}", path=project.root / CATALOGUE_PATH,
+                                 field=f"families.{family.id}.inputs",
+                                 hint="write placeholders as {parameter_name}; double a literal "
+                                 "brace: {{ }}") from None
+        for name in names:
+            if name not in accepted:
+                close = difflib.get_close_matches(name, accepted, n=1)
+                raise ParameterError(
+                    f"input pattern '{pattern}' of family '{family.id}' uses '{{{name}}}', "
+                    "which is not one of its parameters",
+                    path=project.root / CATALOGUE_PATH, field=f"families.{family.id}.inputs",
+                    hint=(f"did you mean '{{{close[0]}}}'? " if close else "")
+                    + f"placeholders can be: {', '.join(accepted)}")
+
+
 def plan_jobs(project: Project, *, families: list[str] | None = None,
               only: list[str] | None = None) -> list[Job]:
     """One job per (family, parameter file), optionally limited to some families/ids.
@@ -145,6 +178,8 @@ def plan_jobs(project: Project, *, families: list[str] | None = None,
         if wanted not in known:
             raise ParameterError(f"no report family '{wanted}'", field="--family",
                                  hint=f"families are: {', '.join(sorted(known))}")
+    for family in project.catalogue.families:
+        _check_inputs(family, project)
     declared_cache: dict[Path, dict[str, dict[str, Any]]] = {}
     jobs = []
     for family, path, params in iter_parameter_sets(project.root, project.catalogue):

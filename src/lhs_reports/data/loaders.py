@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from lhs_reports.data import reads
 from lhs_reports.data.dictionary import TABLES
+from lhs_reports.data.layout import table_files
 from lhs_reports.data.locations import DEMO_DATA_DIR, find_project_root
 from lhs_reports.data.schemas import validate_table
 from lhs_reports.errors import DataError
@@ -27,19 +29,6 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
     from lhs_reports.data.synthetic import ensure_demo_data
 
     return ensure_demo_data(find_project_root() / DEMO_DATA_DIR)
-
-
-def _table_files(folder: Path, name: str, organisation: str | None) -> list[Path]:
-    for suffix in (".parquet", ".csv"):
-        single = folder / f"{name}{suffix}"
-        if single.is_file():
-            return [single]
-    parts = folder / name
-    if parts.is_dir():
-        pattern = f"{organisation}.*" if organisation else "*"
-        return sorted(p for p in parts.glob(pattern)
-                      if p.suffix in {".parquet", ".csv"} and not p.name.startswith("."))
-    return []
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -62,7 +51,8 @@ def load_table(data_dir: str | Path, name: str, *, organisation: str | None = No
         raise DataError(f"unknown table '{name}'", field="table",
                         hint=f"tables are: {', '.join(TABLES)}")
     folder = Path(data_dir)
-    files = _table_files(folder, name, organisation)
+    files = table_files(folder, name, organisation)
+    reads.record_table(folder, name, organisation, files)
     if not files:
         where = folder / name
         raise DataError(

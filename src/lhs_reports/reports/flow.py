@@ -7,7 +7,9 @@ monthly counts from the activity table, with the direction that counts as improv
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -134,16 +136,22 @@ def record_panels(panels: list[FlowPanel]) -> None:
 
 
 def icon_matrix(monthly: pd.DataFrame, trusts: pd.DataFrame, *, period_end: str,
-                change_months: dict[str, str | None] | None = None,
-                targets: dict[str, float] | None = None) -> pd.DataFrame:
+                settings: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Organisations x indicators: each cell the variation icon (and assurance where a target
-    is set), computed exactly as each trust's own flow report computes it."""
-    change_months = change_months or {}
+    is set), computed exactly as each trust's own flow report computes it.
+
+    ``settings`` maps organisation codes to their own parameters (``trust_name``,
+    ``change_month``, ``targets``, as :func:`lhs_reports.params.organisation_settings` returns
+    them); an organisation in the data without settings has no targets and no change month.
+    """
+    settings = settings or {}
     rows = []
     for code, name in zip(trusts["trust_code"], trusts["trust_name"], strict=True):
+        own = settings.get(code)
         panels = flow_panels(monthly.loc[monthly["trust_code"] == code], period_end=period_end,
-                             change_month=change_months.get(code), targets=targets)
-        row: dict[str, str] = {"Trust": f"{name} ({code})"}
+                             change_month=getattr(own, "change_month", None),
+                             targets=getattr(own, "targets", None))
+        row: dict[str, str] = {"Trust": f"{getattr(own, 'trust_name', name)} ({code})"}
         for panel in panels:
             text = VARIATION_LABELS[str(panel.icons["variation"])]
             if panel.icons["assurance"] is not None:

@@ -5,23 +5,28 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
 from lhs_reports.audit import audit_site
 from lhs_reports.build.cache import code_digest, file_hash
+from lhs_reports.build.lock import STAGING
 from lhs_reports.build.outcome import JobResult
 from lhs_reports.build.plan import Job, Project
+from lhs_reports.errors import RenderError
 from lhs_reports.site.pages import SiteModel, site_model
 from lhs_reports.site.provenance import build_provenance
-from lhs_reports.site.publish import publish
+from lhs_reports.site.publish import publish, write_text_atomic
 from lhs_reports.site.quarto import quarto_available
 
 Renderer = Literal["auto", "quarto", "builtin"]
 
-__all__ = ["Renderer", "SiteModel", "choose_renderer", "render_site", "site_model"]
+__all__ = ["Renderer", "SiteModel", "check_every_page", "choose_renderer", "render_site",
+           "site_model"]
 
 
 def choose_renderer(renderer: Renderer) -> Literal["quarto", "builtin"]:
@@ -47,23 +52,51 @@ def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResu
     key_file = project.outputs / ".cache" / "site-key"
     if project.site_dir.is_dir() and key_file.is_file() and key_file.read_text() == key:
         return project.site_dir  # nothing a reader would see has changed
-    stage_dir = project.outputs / ".site_src"
-    if chosen == "quarto":
-        from lhs_reports.site.quarto import render_quarto
+    # A folder of this build's own (no other build's files, no leading dot: Quarto skips
+    # hidden paths), removed whatever happens.
+    staging_root = project.outputs / STAGING
+    staging_root.mkdir(parents=True, exist_ok=True)
+    stage_dir = Path(tempfile.mkdtemp(prefix=f"build-{os.getpid()}-", dir=staging_root))
+    try:
+        if chosen == "quarto":
+            from lhs_reports.site.quarto import render_quarto
 
-        rendered = render_quarto(site, project.root, stage_dir)
-    else:
-        from lhs_reports.site.builtin import render_builtin
+            rendered = render_quarto(site, project.root, stage_dir / "project")
+        else:
+            from lhs_reports.site.builtin import render_builtin
 
-        if stage_dir.exists():
-            shutil.rmtree(stage_dir)
-        rendered = render_builtin(site, stage_dir / "_site",
-                                  project_templates=project.root / "templates", workers=workers)
-    audit_site(rendered)
-    published = publish(rendered, project.site_dir)
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    key_file.write_text(key)
+            rendered = render_builtin(site, stage_dir / "_site",
+                                      project_templates=project.root / "templates",
+                                      workers=workers)
+        check_every_page(site, rendered, renderer=chosen)
+        audit_site(rendered)
+        published = publish(rendered, project.site_dir)
+    finally:
+        shutil.rmtree(stage_dir, ignore_errors=True)
+    # Only a complete, audited, published site is remembered as current.
+    write_text_atomic(key_file, key)
     return published
+
+
+def check_every_page(site: SiteModel, rendered: Path, *, renderer: str) -> None:
+    """Every page of ``site`` must exist in ``rendered`` and not be empty.
+
+    Raises :class:`RenderError` naming the missing pages: a renderer that exits cleanly having
+    written nothing (Quarto skips hidden folders without a word) must never replace a site.
+    """
+    missing = [page.html_path for page in site.pages
+               if not (rendered / page.html_path).is_file()
+               or (rendered / page.html_path).stat().st_size == 0]
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5
+                                          else "")
+        raise RenderError(
+            f"the {renderer} renderer did not produce {len(missing)} of the site's "
+            f"{len(site.pages)} pages: {shown}",
+            path=rendered,
+            hint="the published site was left as it was; see the renderer's output above, or "
+            "try --renderer builtin",
+        )
 
 
 def site_key(site: SiteModel, project: Project, renderer: str) -> str:

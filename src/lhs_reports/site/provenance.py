@@ -24,11 +24,13 @@ def git_version(root: Path) -> str:
 
 
 def data_fingerprint(data_dir: Path) -> str:
-    """SHA-256 (first 12 hex digits) over the names and contents of every data file."""
-    from lhs_reports.build.cache import data_fingerprint as fingerprint
-    from lhs_reports.build.cache import input_files
+    """SHA-256 (first 12 hex digits) over the names and contents of every data file, or a
+    phrase saying there are none (never the hash of nothing)."""
+    from lhs_reports.data.reads import fingerprint, glob_files, glob_read
 
-    return fingerprint(Path(data_dir), input_files(Path(data_dir), [], {}))[:12]
+    folder = Path(data_dir)
+    digest = fingerprint([glob_read(folder, "**/*", glob_files(folder, "**/*"), root=folder)])
+    return digest[:12] if digest else "no data files"
 
 
 def build_provenance(root: Path, data_dir: Path) -> dict[str, str]:

@@ -1,0 +1,41 @@
+"""Which files hold a table: the layouts a data folder may use (no pandas: the planner uses it).
+
+A table is one file (``name.parquet``, else ``name.csv``) or a folder ``name/`` of such files,
+for example one per organisation (``activity_monthly/SYN01.csv``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Formats a table file may have, in order of preference.
+TABLE_SUFFIXES = (".parquet", ".csv")
+
+
+def table_files(folder: Path, name: str, organisation: str | None = None) -> list[Path]:
+    """The files that hold table ``name`` in ``folder`` (only ``organisation``'s, for a folder
+    of per-organisation files); empty when the table is absent.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "population").mkdir()
+    >>> for code in ("A1", "B2"):
+    ...     _ = (folder / "population" / f"{code}.csv").write_text("x\\n")
+    >>> [p.name for p in table_files(folder, "population")]
+    ['A1.csv', 'B2.csv']
+    >>> [p.name for p in table_files(folder, "population", "B2")], table_files(folder, "trusts")
+    (['B2.csv'], [])
+    """
+    for suffix in TABLE_SUFFIXES:
+        single = folder / f"{name}{suffix}"
+        if single.is_file():
+            return [single]
+    parts = folder / name
+    if parts.is_dir():
+        pattern = f"{organisation}.*" if organisation else "*"
+        return sorted(p for p in parts.glob(pattern)
+                      if p.suffix in TABLE_SUFFIXES and not p.name.startswith(".")
+                      and p.is_file())
+    return []

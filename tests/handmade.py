@@ -1,0 +1,112 @@
+"""A small project with hand-written data (never the demo generator's) for build tests.
+
+Two report families of probe notebooks: ``trust`` (one job per trust, reading its own monthly
+rows and the trusts table) and ``across`` (one page reading every trust's rows and their own
+parameter files), on real-looking ODS codes and data written here, as CSV or Parquet, one file
+per table or a folder of per-trust files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+
+from lhs_reports.data.dictionary import TABLES
+
+PER_TRUST = '''
+from lhs_reports.data import load_table, resolve_data_dir
+from lhs_reports.results import record
+folder = resolve_data_dir(data_dir)
+name = load_table(folder, "trusts").set_index("trust_code").loc[trust_code, "trust_name"]
+mine = load_table(folder, "activity_monthly", organisation=trust_code)
+record("admissions", int(mine["admissions"].sum()))
+print(name, int(mine["admissions"].sum()))
+'''
+
+ACROSS = '''
+import json
+from lhs_reports.data import load_table, resolve_data_dir
+from lhs_reports.params import organisation_settings
+from lhs_reports.results import record
+everyone = load_table(resolve_data_dir(data_dir), "activity_monthly")
+settings = organisation_settings()
+record("codes", ",".join(sorted(everyone["trust_code"].unique())))
+record("targets", json.dumps({code: s.targets for code, s in sorted(settings.items())}))
+'''
+
+
+def _notebook(path: Path, parameters: str, code: str) -> None:
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(parameters)
+    cell.metadata["tags"] = ["parameters"]
+    notebook.cells = [cell, nbformat.v4.new_code_cell(code)]
+    for number, each in enumerate(notebook.cells):
+        each.id = f"{path.stem}-{number}"
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, path)
+
+
+def monthly_rows(code: str, months: int = 3, admissions: int = 20) -> pd.DataFrame:
+    """Valid monthly activity for one trust, every count column filled by hand."""
+    counts = [c.name for c in TABLES["activity_monthly"].columns
+              if c.name not in ("trust_code", "month")]
+    frame = pd.DataFrame({"trust_code": code,
+                          "month": pd.date_range("2024-01-01", periods=months, freq="MS")})
+    for name in counts:
+        frame[name] = 10
+    frame["referrals"] = frame["crisis_contacts"] = frame["discharges"] = 40
+    frame["admissions"] = admissions
+    return frame
+
+
+def trusts_table(codes: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"trust_code": codes, "trust_name": [f"Trust {c}" for c in codes],
+                         "region": "North", "synthetic": 0})
+
+
+def write(frame: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+
+
+def make_handmade_project(root: Path, codes: list[str], *, layout: str, inputs: str = "") -> Path:
+    """A project with a per-trust and a cross-trust probe family and hand-written data.
+
+    ``layout``: ``csv`` (one CSV per table) or ``folders`` (a folder of per-trust Parquet
+    files for the monthly table, a CSV for the trusts).
+    """
+    (root / "notebooks").mkdir(parents=True)
+    (root / "params" / "trusts").mkdir(parents=True)
+    (root / "params" / "across").mkdir(parents=True)
+    _notebook(root / "notebooks" / "trust.ipynb",
+              'trust_code = "RX4"\ntrust_name = "x"\nperiod_end = "2024-03"\n'
+              'change_month = None\ntargets = {}\ndata_dir = ""', PER_TRUST)
+    _notebook(root / "notebooks" / "across.ipynb",
+              'title = "All"\nperiod_end = "2024-03"\ndata_dir = ""', ACROSS)
+    (root / "params" / "reports.yaml").write_text(
+        "site: {title: Probe, synthetic: false}\n"
+        "data: {dir: data}\n"
+        "families:\n"
+        "  - id: trust\n    title: Per trust\n    notebook: notebooks/trust.ipynb\n"
+        f"    parameters: params/trusts/*.yaml\n{inputs}"
+        "  - id: across\n    title: Across\n    notebook: notebooks/across.ipynb\n"
+        "    parameters: params/across/*.yaml\n    schema: cross_trust\n")
+    (root / "params" / "across" / "all.yaml").write_text("title: All trusts\n")
+    for code in codes:
+        (root / "params" / "trusts" / f"{code}.yaml").write_text(
+            f"trust_code: {code}\ntrust_name: Trust {code}\ntargets: {{crisis_24h: 75}}\n")
+    data = root / "data"
+    write(trusts_table(codes), data / "trusts.csv")
+    monthly = [monthly_rows(code) for code in codes]
+    if layout == "csv":
+        write(pd.concat(monthly, ignore_index=True), data / "activity_monthly.csv")
+    else:
+        for code, frame in zip(codes, monthly, strict=True):
+            write(frame, data / "activity_monthly" / f"{code}.parquet")
+    return root
