@@ -94,10 +94,12 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from lhs_reports.build.engine import check_data_folders
     from lhs_reports.build.plan import load_project, plan_jobs
 
     project = load_project(args.project)
     jobs = plan_jobs(project)
+    check_data_folders(project, jobs)
     families = sorted({j.family.id for j in jobs})
     files = {j.params_path for j in jobs}
     print(f"OK: {len(files)} parameter files, {len(jobs)} jobs across {len(families)} report "

@@ -1,4 +1,5 @@
-"""One build at a time, no debris from killed builds, and never a missing or half-made site."""
+"""One build at a time, no debris from killed builds, never a missing or half-made site, and
+problems with the folders a build writes or reads found before any job runs."""
 
 from __future__ import annotations
 
@@ -182,3 +183,16 @@ def test_two_builds_started_together_never_publish_a_broken_site(tmp_path):
     leftovers = [p for p in (root / "outputs").rglob(".*")
                  if p.name not in (LOCK_NAME, ".cache") and ".cache" not in p.parts]
     assert leftovers == []
+
+
+@pytest.mark.parametrize("command", ["check", "plan", "build"])
+def test_a_data_folder_that_does_not_exist_stops_everything_before_any_job(tmp_path, capsys,
+                                                                           command):
+    root = make_handmade_project(tmp_path, ["RX4", "RW5"], layout="csv")
+    params = root / "params" / "trusts" / "RW5.yaml"
+    params.write_text(params.read_text() + "data_dir: no/such/folder\n")
+    assert main(["--project", str(root), command]) == 2
+    error = capsys.readouterr().err
+    assert "no/such/folder does not exist" in error and "RW5.yaml" in error
+    assert "Traceback" not in error
+    assert not (root / "outputs" / "notebooks").exists()
