@@ -196,7 +196,8 @@ def test_a_warm_worker_is_replaced_after_its_notebook_quota_or_memory_ceiling(tm
 
 
 def test_cli_rejects_nonpositive_worker_limits(capsys):
-    for option in ("--jobs", "--recycle-after", "--recycle-memory", "--notebook-timeout"):
+    for option in ("--jobs", "--recycle-after", "--recycle-memory", "--notebook-timeout",
+                   "--kernel-timeout"):
         with pytest.raises(SystemExit) as exit_:
             main(["build", option, "0"])
         assert exit_.value.code == 2

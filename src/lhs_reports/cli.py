@@ -68,8 +68,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="seconds a single cell may run (default %(default)g)")
     build.add_argument("--notebook-timeout", type=_positive(float),
                        default=limits.notebook_timeout,
-                       help="seconds a notebook may run before its worker is replaced "
-                       "(default %(default)g)")
+                       help="seconds a notebook may run before its worker is replaced; "
+                       "counted from when its kernel is ready (default %(default)g)")
+    build.add_argument("--kernel-timeout", type=_positive(float), default=limits.kernel_timeout,
+                       metavar="SECONDS",
+                       help="seconds a worker's kernel may take to start and import its "
+                       "libraries; raise it on a busy machine (default %(default)g)")
     build.add_argument("--recycle-after", type=_positive(int),
                        default=limits.max_notebooks_per_worker,
                        help="replace a warm worker after this many notebooks "
@@ -130,6 +134,7 @@ def _build(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     settings = ExecutionSettings(cell_timeout=args.cell_timeout,
                                  notebook_timeout=args.notebook_timeout,
+                                 kernel_timeout=args.kernel_timeout,
                                  max_notebooks_per_worker=args.recycle_after,
                                  max_worker_memory_mb=args.recycle_memory)
     renderer = choose_renderer(args.renderer)

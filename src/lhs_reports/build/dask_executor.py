@@ -42,7 +42,8 @@ class WarmKernelPlugin(WorkerPlugin):
         # belong to the event loop of the thread that uses them, not the worker's own loop.
         self.kernel = WarmKernel(cwd=Path(self.root), env=kernel_environment(Path(self.root)),
                                  max_notebooks=self.settings.max_notebooks_per_worker,
-                                 max_memory_mb=self.settings.max_worker_memory_mb)
+                                 max_memory_mb=self.settings.max_worker_memory_mb,
+                                 startup_timeout=self.settings.kernel_timeout)
 
     def teardown(self, worker: Any) -> None:
         if self.kernel is not None:

@@ -50,7 +50,8 @@ class ThreadedExecutor:
             kernel = WarmKernel(cwd=self.root, env=kernel_environment(self.root),
                                 warm=self.warm,
                                 max_notebooks=self.settings.max_notebooks_per_worker,
-                                max_memory_mb=self.settings.max_worker_memory_mb)
+                                max_memory_mb=self.settings.max_worker_memory_mb,
+                                startup_timeout=self.settings.kernel_timeout)
             try:
                 while True:
                     try:

@@ -9,6 +9,11 @@ cells. Between notebooks the kernel is reset to a fresh namespace and checked fo
 figures, changed rcParams, stray globals, changed working directory); it is replaced after a
 bounded number of notebooks (100 by default), once its memory passes a ceiling (2 GiB), and
 after a timeout or a crash.
+
+Starting a kernel has its own time limit (``startup_timeout``, ``--kernel-timeout``), separate
+from a notebook's: on a busy machine start-up and warm-up can take many seconds, and that is not
+the notebook's time. :meth:`WarmKernel.ensure_started` starts it before the notebook's clock
+runs; a kernel that does not start in time is stopped and :class:`KernelStartTimeout` raised.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ import contextlib
 import json
 import logging
 import os
+import queue
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,8 +37,17 @@ from nbformat import NotebookNode
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
+from lhs_reports.build.kernel_code import (
+    COLLECT_READS,
+    FREEZE,
+    RESCAN_EVERY,
+    RESET,
+    UNFREEZE,
+    WARM_UP,
+)
 from lhs_reports.build.outcome import ExecutionSettings
 from lhs_reports.data.reads import READS_METADATA
+from lhs_reports.errors import BuildError, LhsReportsError
 
 log = logging.getLogger(__name__)
 
@@ -88,95 +104,32 @@ class WarmKernelEngine(NBClientEngine):
 
 papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
 
-#: Imported (and a figure drawn) once per kernel, before any notebook runs.
-WARM_UP = """
-import os, warnings
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import numpy, pandas, scipy.stats, statsmodels.api, plotnine
-import lhs_reports, lhs_reports.notebook, lhs_reports.stats, lhs_reports.plots, lhs_reports.data
-_fig = plt.figure(); plt.plot([0, 1]); _fig.canvas.draw(); plt.close("all")
-_df = pandas.DataFrame({"x": [1, 2], "y": [1, 2]})
-(plotnine.ggplot(_df, plotnine.aes("x", "y")) + plotnine.geom_point()).draw()
-plt.close("all")
-import copy as _copy
-# Kept on the shell object: `%reset -f` clears the namespace but not this.
-get_ipython()._lhs_baseline = {
-    "rc": _copy.deepcopy(dict(matplotlib.rcParams)),
-    "cwd": os.getcwd(),
-    "theme": plotnine.theme_get(),
-    "theme_type": type(plotnine.theme_get()),
-}
-del _fig, _df, _copy
-# A fresh namespace, execution count 1 and a new history session, as in a new kernel.
-get_ipython().reset(new_session=True)
-"""
-
-#: Run after every notebook: report leaks and peak memory as JSON, then restore a fresh state.
-RESET = """
-import json as __json, os as __os, warnings as __warnings
-import matplotlib as __mpl, matplotlib.pyplot as __plt
-__leaks = {}
-if __plt.get_fignums():
-    __leaks["open_figures"] = len(__plt.get_fignums())
-__plt.close("all")
-__base = get_ipython()._lhs_baseline
-with __warnings.catch_warnings():
-    __warnings.simplefilter("ignore")
-    __changed = sorted(k for k, v in __mpl.rcParams.items()
-                       if k in __base["rc"] and str(__base["rc"][k]) != str(v))
-    if __changed:
-        __leaks["rcparams"] = __changed[:10]
-        __mpl.rcParams.update(__base["rc"])
-import plotnine as __p9
-if type(__p9.theme_get()) is not __base["theme_type"]:
-    __leaks["plotnine_theme"] = True
-    __p9.theme_set(__base["theme"])
-if __os.getcwd() != __base["cwd"]:
-    __leaks["cwd"] = __os.getcwd()
-    __os.chdir(__base["cwd"])
-import resource as __resource, sys as __sys
-# Peak resident memory: kilobytes on Linux, bytes on macOS.
-__peak = __resource.getrusage(__resource.RUSAGE_SELF).ru_maxrss
-__peak_mb = __peak / (2**20 if __sys.platform == "darwin" else 2**10)
-print(__json.dumps({"leaks": __leaks, "peak_mb": round(__peak_mb, 1)}))
-if "lhs_reports.data.reads" in __sys.modules:  # a failed notebook's reads were never taken
-    __sys.modules["lhs_reports.data.reads"].clear()
-get_ipython().reset(new_session=True)
-"""
-
-#: Run after a notebook succeeded: what it read through the data layer, as JSON.
-COLLECT_READS = """
-import json as __json
-import lhs_reports.data.reads as __reads
-print(__json.dumps(__reads.take()))
-del __json, __reads
-"""
-
-#: Run straight after WARM_UP and after RESET. The libraries imported at warm-up live as long as
-#: the kernel: freezing moves them out of the garbage collector's sight, so a full collection
-#: scans only what notebooks create (~0.1 s saved per collection). After a notebook: reset()
-#: collects garbage before it clears the namespace, so collect what the namespace held (no
-#: finaliser of this notebook's objects then runs during the next one), and freeze what is
-#: left, the modules and caches the notebooks filled (~0.05 s less per demo notebook).
-FREEZE = """
-import gc as __gc
-__gc.collect()
-__gc.freeze()
-del __gc
-"""
-
-#: Frozen objects that later become garbage in a cycle (a cache entry dropped, say) are not
-#: collected while frozen, so every RESCAN_EVERY notebooks everything is scanned once more.
-#: Measured over 100 demo notebooks, a kernel's memory then stays at 365-390 MiB, as without
-#: freezing (364-378 MiB); without the rescan it grew to 446 MiB.
-RESCAN_EVERY = 20
-UNFREEZE = "\n__import__('gc').unfreeze()\n"
+#: How often a wait for the kernel's reply checks that the kernel is still alive: a kernel that
+#: died (or was killed for running too long) is noticed within this, not after the whole timeout.
+ALIVE_CHECK_EVERY = 1.0
 
 
-class KernelDied(RuntimeError):
+class KernelDied(BuildError):
     """The kernel process died or had to be killed (an infrastructure fault, retryable)."""
+
+
+class KernelStartTimeout(KernelDied):
+    """The kernel did not start and warm up within its limit (retryable: the machine may be
+    busy, and a fresh kernel may start in time)."""
+
+    @classmethod
+    def after(cls, seconds: float) -> KernelStartTimeout:
+        """The error for a kernel not ready after ``seconds``."""
+        return cls(f"kernel did not start within {seconds:g} s; the machine may be overloaded",
+                   field="--kernel-timeout", hint="raise --kernel-timeout")
+
+
+class KernelNoReply(TimeoutError):
+    """The kernel stayed alive but sent no reply in time (internal; callers translate it)."""
+
+
+class KernelCodeFailed(RuntimeError):
+    """Housekeeping code (warm-up, reset) raised an error in the kernel (internal)."""
 
 
 @dataclass
@@ -198,6 +151,7 @@ class WarmKernel:
     _km: AsyncKernelManager | None = field(default=None, init=False, repr=False)
     _kc: Any = field(default=None, init=False, repr=False)
     _socket_dir: str | None = field(default=None, init=False, repr=False)
+    _ready: bool = field(default=False, init=False, repr=False)
     runs: int = field(default=0, init=False)
     starts: int = field(default=0, init=False)
     leaks: list[dict[str, Any]] = field(default_factory=list, init=False)
@@ -205,23 +159,80 @@ class WarmKernel:
     peak_mb: float = field(default=0.0, init=False)
 
     # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        """The kernel is running and warmed up: a notebook can start at once."""
+        return self._ready and self.alive()
+
+    def ensure_started(self) -> bool:
+        """Start (and warm up) the kernel unless it is ready; return whether it was started.
+
+        Call it before a notebook's time limit starts, so that start-up never counts against it.
+        Raises what :meth:`start` raises.
+        """
+        if self.ready:
+            return False
+        self.start()
+        return True
+
     def start(self) -> None:
-        """Start the kernel and import the heavy libraries in it."""
+        """Start the kernel and import the heavy libraries in it, within ``startup_timeout``.
+
+        Raises
+        ------
+        KernelStartTimeout
+            The kernel was not ready (started and warmed up) within ``startup_timeout`` s.
+        KernelDied
+            The kernel process died while starting.
+        BuildError
+            The warm-up code failed in the kernel (a missing library, say): not retryable.
+
+        Whatever the outcome, a kernel that did not start is stopped: no process is left behind.
+        """
         self.stop()
-        km = AsyncKernelManager(kernel_name=self.kernel_name, **self._private_transport())
+        deadline = time.monotonic() + self.startup_timeout
         # A warm kernel runs hundreds of notebooks: keeping their input history in SQLite (and
         # committing a new history session at every reset) is work nobody reads.
         extra = ["--HistoryManager.enabled=False"] if self.warm else []
-        run_sync(km.start_kernel)(cwd=str(self.cwd), env={**os.environ, **self.env},
-                                  extra_arguments=extra)
-        kc = km.client()
-        kc.start_channels()
-        run_sync(kc.wait_for_ready)(timeout=self.startup_timeout)
-        self._km, self._kc = km, kc
+        try:
+            # Kept on self at once, so that stop() can clean up a half-started kernel.
+            self._km = AsyncKernelManager(kernel_name=self.kernel_name,
+                                          **self._private_transport())
+            run_sync(self._km.start_kernel)(cwd=str(self.cwd), env={**os.environ, **self.env},
+                                            extra_arguments=extra)
+            self._kc = self._km.client()
+            self._kc.start_channels()
+            run_sync(self._kc.wait_for_ready)(timeout=_remaining(deadline))
+            if self.warm:
+                self._run_code(WARM_UP + FREEZE, timeout=_remaining(deadline))
+        except BaseException as exc:
+            try:
+                failure = self._start_failure(exc, deadline)  # before stop(): asks if alive
+            finally:
+                self.stop()
+            if failure is None:
+                raise
+            raise failure from exc
         self.runs = 0
         self.starts += 1
-        if self.warm:
-            self._run_code(WARM_UP + FREEZE, timeout=self.startup_timeout)
+        self._ready = True
+
+    def _start_failure(self, exc: BaseException, deadline: float) -> LhsReportsError | None:
+        """What a failed start is reported as (None: the original exception, unchanged)."""
+        if not isinstance(exc, Exception):
+            return None  # Ctrl-C: stop, and let it through
+        if self._km is not None and self._km.has_kernel and not self.alive():
+            return KernelDied(f"kernel '{self.kernel_name}' died while starting",
+                              hint="the kernel's own error output, in the build's log, says why")
+        # jupyter_client says "Kernel didn't respond in 0 seconds" for a limit under 1 s, and a
+        # warm-up cut short says nothing at all: past the deadline, the deadline is the reason.
+        if time.monotonic() >= deadline:
+            return KernelStartTimeout.after(self.startup_timeout)
+        if isinstance(exc, KernelCodeFailed):
+            return BuildError(f"the kernel's warm-up failed: {exc}",
+                              hint="install lhs-reports and its libraries in the environment "
+                              f"of kernel '{self.kernel_name}'")
+        return None  # e.g. no such kernel: its own message says it best
 
     def stop(self) -> None:
         """Shut the kernel down (quietly; it may already be dead)."""
@@ -234,6 +245,7 @@ class WarmKernel:
             except Exception:
                 self.kill()
         self._km = self._kc = None
+        self._ready = False
         if self._socket_dir is not None:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
             self._socket_dir = None
@@ -272,16 +284,26 @@ class WarmKernel:
 
         Talks to the kernel directly (not through nbclient), which costs ~0.1 s instead of
         ~0.35 s per call; it runs twice per notebook, so this matters at trust scale.
+
+        Raises
+        ------
+        KernelDied
+            The kernel died (or was killed) before it finished.
+        KernelNoReply
+            The kernel stayed alive but did not finish within ``timeout`` s (in all).
+        KernelCodeFailed
+            The code raised an error in the kernel.
         """
         return str(run_sync(self._run_code_async)(code, timeout))
 
     async def _run_code_async(self, code: str, timeout: float) -> str:
         kc = self._kc
+        deadline = time.monotonic() + timeout
         msg_id = kc.execute(code, store_history=False, allow_stdin=False)
         printed: list[str] = []
         error: str | None = None
         while True:
-            msg = await kc.get_iopub_msg(timeout=timeout)
+            msg = await self._next_reply(kc.get_iopub_msg, deadline, timeout)
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
             kind = msg["msg_type"]
@@ -292,25 +314,47 @@ class WarmKernel:
             elif kind == "status" and msg["content"]["execution_state"] == "idle":
                 break
         while True:
-            reply = await kc.get_shell_msg(timeout=timeout)
+            reply = await self._next_reply(kc.get_shell_msg, deadline, timeout)
             if reply["parent_header"].get("msg_id") == msg_id:
                 break
         if error:
-            raise RuntimeError(f"kernel housekeeping failed: {error}")
+            raise KernelCodeFailed(error)
         return "".join(printed)
 
+    async def _next_reply(self, get: Any, deadline: float, timeout: float) -> dict[str, Any]:
+        """The next message from ``get`` (a client channel) before ``deadline``.
+
+        Waits in short slices, checking between them that the kernel is alive: a kernel that
+        died is reported at once instead of after the whole timeout as a bare ``queue.Empty``.
+        """
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise KernelNoReply(f"no reply from the kernel within {timeout:g} s")
+            try:
+                return dict(await get(timeout=min(left, ALIVE_CHECK_EVERY)))
+            except queue.Empty:
+                if self._km is None or not await self._km.is_alive():
+                    raise KernelDied(f"kernel '{self.kernel_name}' died") from None
+
     def execute(self, notebook: Path, output: Path, parameters: dict[str, Any], *,
-                cell_timeout: float | None = None) -> NotebookNode:
+                cell_timeout: float | None = None, start: bool = True) -> NotebookNode:
         """Execute ``notebook`` with ``parameters`` into ``output``, exactly as papermill does,
         and return the executed notebook (what was written to ``output``).
 
+        With ``start=False`` the kernel must already be running (see :meth:`ensure_started`):
+        a caller timing the notebook never has a kernel start inside its time limit.
+
         Raises whatever papermill raises for the notebook's own errors
-        (``PapermillExecutionError``), :class:`KernelDied` if the kernel died.
+        (``PapermillExecutionError``), :class:`KernelDied` if the kernel died (or, with
+        ``start=False``, was not running), and what :meth:`start` raises.
         """
         from nbclient.exceptions import DeadKernelError
 
-        if self._km is None or not self.alive():
-            self.start()
+        if start:
+            self.ensure_started()
+        elif not self.ready:
+            raise KernelDied(f"the kernel stopped before {notebook.name} could run")
         try:
             executed = papermill.execute_notebook(
                 str(notebook), str(output), parameters=parameters, kernel_name=self.kernel_name,
@@ -319,7 +363,7 @@ class WarmKernel:
                 collect_reads=self._collect_reads,
             )
         except DeadKernelError as exc:
-            self._km = self._kc = None
+            self.stop()  # closes the client's sockets and removes the socket folder
             raise KernelDied(f"kernel died while running {notebook.name}") from exc
         except Exception:
             self._after_run(failed=True)
@@ -343,7 +387,7 @@ class WarmKernel:
             self.stop()
             return
         if not self.alive():
-            self._km = self._kc = None
+            self.stop()
             return
         try:
             rescan = UNFREEZE if self.runs % RESCAN_EVERY == 0 else ""
@@ -362,3 +406,11 @@ class WarmKernel:
         elif self.max_memory_mb is not None and self.peak_mb > self.max_memory_mb:
             log.info("replacing a kernel that reached %.0f MiB", self.peak_mb)
             self.stop()
+
+
+def _remaining(deadline: float) -> float:
+    """Seconds left before ``deadline``; :class:`KernelNoReply` once it has passed."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise KernelNoReply("deadline passed")
+    return left

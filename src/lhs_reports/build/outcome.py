@@ -15,10 +15,16 @@ def default_jobs() -> int:
 
 @dataclass(frozen=True)
 class ExecutionSettings:
-    """Limits and policies shared by every executor."""
+    """Limits and policies shared by every executor.
+
+    ``kernel_timeout`` bounds starting a kernel and importing the libraries in it; the notebook's
+    own limits (``cell_timeout``, ``notebook_timeout``) start only once its kernel is ready.
+    """
 
     cell_timeout: float | None = 600
     notebook_timeout: float | None = 1800
+    #: Seconds a kernel may take to start and warm up (14 s were seen on a busy 2-core machine).
+    kernel_timeout: float = 120
     retries: int = 1
     max_notebooks_per_worker: int = 100
     max_worker_memory_mb: float | None = 2048
