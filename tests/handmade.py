@@ -86,7 +86,7 @@ def make_handmade_project(root: Path, codes: list[str], *, layout: str, inputs: 
     (root / "params" / "across").mkdir(parents=True)
     _notebook(root / "notebooks" / "trust.ipynb",
               'trust_code = "RX4"\ntrust_name = "x"\nperiod_end = "2024-03"\n'
-              'change_month = None\ntargets = {}\ndata_dir = ""', PER_TRUST)
+              'change_month = None\ntargets = {}\nmissing_months = []\ndata_dir = ""', PER_TRUST)
     _notebook(root / "notebooks" / "across.ipynb",
               'title = "All"\nperiod_end = "2024-03"\ndata_dir = ""', ACROSS)
     (root / "params" / "reports.yaml").write_text(
@@ -97,10 +97,11 @@ def make_handmade_project(root: Path, codes: list[str], *, layout: str, inputs: 
         f"    parameters: params/trusts/*.yaml\n{inputs}"
         "  - id: across\n    title: Across\n    notebook: notebooks/across.ipynb\n"
         "    parameters: params/across/*.yaml\n    schema: cross_trust\n")
-    (root / "params" / "across" / "all.yaml").write_text("title: All trusts\n")
+    (root / "params" / "across" / "all.yaml").write_text("title: All trusts\nperiod_end: 2024-03\n")
     for code in codes:
         (root / "params" / "trusts" / f"{code}.yaml").write_text(
-            f"trust_code: {code}\ntrust_name: Trust {code}\ntargets: {{crisis_24h: 75}}\n")
+            f"trust_code: {code}\ntrust_name: Trust {code}\nperiod_end: 2024-03\n"
+            "targets: {crisis_24h: 75}\n")
     data = root / "data"
     write(trusts_table(codes), data / "trusts.csv")
     monthly = [monthly_rows(code) for code in codes]

@@ -119,6 +119,8 @@ def test_a_parameter_the_notebook_does_not_declare_is_an_error_before_anything_r
 
     original = params_module.PARAMETER_MODELS["trust"]
     params_module.PARAMETER_MODELS["trust"] = Extended
+    trust = project / "params" / "trusts" / "SYN01.yaml"
+    trust.write_text(trust.read_text() + "comparator: SYN03\n")
     try:
         with pytest.raises(ParameterError, match="not declared") as caught:
             plan_jobs(load_project(project))
@@ -126,6 +128,13 @@ def test_a_parameter_the_notebook_does_not_declare_is_an_error_before_anything_r
         params_module.PARAMETER_MODELS["trust"] = original
     assert caught.value.field == "comparator"
     assert "trust_code (str)" in caught.value.hint
+
+
+def test_a_default_the_file_leaves_out_need_not_be_declared_by_every_notebook(project):
+    # missing_months is new in TrustParameters; notebooks that do not use it still plan.
+    jobs = plan_jobs(load_project(project))
+    assert all(job.parameters["missing_months"] == [] for job in jobs
+               if job.family.schema_ == "trust")
 
 
 def test_a_missing_notebook_is_an_error(project):
@@ -142,7 +151,7 @@ def test_a_glob_matching_nothing_is_an_error(project):
 
 def test_cli_check_passes_on_good_files(project, capsys):
     assert main(["--project", str(project), "check"]) == 0
-    assert "OK: 7 parameter files, 11 jobs" in capsys.readouterr().out
+    assert "OK (parameters and data): 7 parameter files, 11 jobs" in capsys.readouterr().out
 
 
 def test_cli_check_prints_the_first_problem_without_traceback_and_exits_2(project, capsys):

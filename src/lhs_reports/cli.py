@@ -46,7 +46,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="project root (holding params/reports.yaml); default: current folder")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    commands.add_parser("check", help="validate the catalogue and every parameter file")
+    check = commands.add_parser(
+        "check", help="validate the catalogue, every parameter file and the data they read")
+    check.add_argument("--params-only", action="store_true",
+                       help="check the catalogue and parameter files only, not the data")
 
     plan = commands.add_parser("plan", help="list the jobs a build would run or skip, and why")
     _add_selection(plan)
@@ -98,16 +101,23 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from lhs_reports.build.engine import check_data_folders
     from lhs_reports.build.plan import load_project, plan_jobs
 
     project = load_project(args.project)
     jobs = plan_jobs(project)
-    check_data_folders(project, jobs)
     families = sorted({j.family.id for j in jobs})
     files = {j.params_path for j in jobs}
-    print(f"OK: {len(files)} parameter files, {len(jobs)} jobs across {len(families)} report "
-          f"{'family' if len(families) == 1 else 'families'} ({', '.join(families)})")
+    checked = "parameters only"
+    if not args.params_only:
+        from lhs_reports.build.engine import ensure_data
+        from lhs_reports.build.preflight import check_data
+
+        ensure_data(project)
+        check_data(project, jobs)
+        checked = "parameters and data"
+    print(f"OK ({checked}): {len(files)} parameter files, {len(jobs)} jobs across "
+          f"{len(families)} report {'family' if len(families) == 1 else 'families'} "
+          f"({', '.join(families)})")
     return 0
 
 

@@ -92,6 +92,24 @@ def _rebuild(
     return cls(message, path=path, field=field, row=row, hint=hint)
 
 
+def shorten(value: object, width: int = 80) -> str:
+    """``repr``-like text of ``value`` for a message, cut to ``width`` characters: a message
+    quotes what was wrong, never a whole (possibly huge) value.
+
+    Examples
+    --------
+    >>> shorten("x" * 1000, 20)
+    "'xxxxxxxxxxxxxx…' (1000 characters)"
+    >>> shorten(3.5)
+    '3.5'
+    """
+    text = repr(value)
+    if len(text) <= width:
+        return text
+    length = f" ({len(value)} characters)" if isinstance(value, str | bytes) else ""
+    return text[: width - 5] + "…" + text[0] + length
+
+
 class ParameterError(LhsReportsError):
     """A parameter file or the report catalogue is invalid."""
 

@@ -42,28 +42,39 @@ def synthetic_banner_html(notice: str = SYNTHETIC_NOTICE) -> str:
 
 
 def header_html(title: str, subject: str, *, period: str | None = None,
-                synthetic: bool = True, notice: str = SYNTHETIC_NOTICE) -> str:
-    """HTML for a report's heading block (escaped).
+                synthetic: bool = True, notice: str = SYNTHETIC_NOTICE,
+                missing_months: Iterable[str] = ()) -> str:
+    """HTML for a report's heading block (escaped), stating any months declared missing.
 
     Examples
     --------
-    >>> html = header_html("Needs <assessment>", "Trust & Co", period="2025-03")
+    >>> html = header_html("Needs <assessment>", "Trust & Co", period="2025-03",
+    ...                    missing_months=["2024-02"])
     >>> "&lt;assessment&gt;" in html and "Trust &amp; Co" in html and "SYNTHETIC" in html
+    True
+    >>> "No data for February 2024" in html
     True
     """
     parts = [f'<h1 class="lhs-title">{escape(title)}: {escape(subject)}</h1>']
     if period:
         parts.append(f'<p class="lhs-period">Reporting period to {escape(period)}</p>')
+    missing = [pd.Period(month, freq="M").strftime("%B %Y") for month in missing_months]
+    if missing:
+        parts.append(
+            f'<p class="lhs-gaps">No data for {escape(", ".join(missing))}: declared missing '
+            "in this organisation's parameter file. Charts leave a gap there; process limits "
+            "and rates use the other months.</p>")
     if synthetic:
         parts.append(synthetic_banner_html(notice))
     return "\n".join(parts)
 
 
 def report_header(title: str, subject: str, *, period: str | None = None,
-                  synthetic: bool = True, notice: str = SYNTHETIC_NOTICE) -> None:
+                  synthetic: bool = True, notice: str = SYNTHETIC_NOTICE,
+                  missing_months: Iterable[str] = ()) -> None:
     """Display a report's heading block with the SYNTHETIC banner where it applies."""
     display(HTML(header_html(title, subject, period=period, synthetic=synthetic,
-                             notice=notice)))
+                             notice=notice, missing_months=missing_months)))
 
 
 @contextmanager

@@ -29,7 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from lhs_reports.data import reads
 from lhs_reports.data.locations import find_project_root
-from lhs_reports.errors import ParameterError
+from lhs_reports.errors import ParameterError, shorten
 
 CATALOGUE_PATH = Path("params") / "reports.yaml"
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
@@ -64,9 +64,19 @@ class TrustParameters(_Strict):
         dict[str, float],
         Field(description="Targets by flow indicator id, e.g. followup_72h: 80 (percent)"),
     ] = {}
+    missing_months: Annotated[
+        list[str],
+        Field(description="Months with no data at all for this organisation (YYYY-MM): "
+              "allowed as gaps in its monthly series, shown as gaps on its pages"),
+    ] = []
     data_dir: Annotated[str, Field(description="Data folder; empty means the demo data")] = ""
 
     _check_month = field_validator("period_end", mode="before")(_month)
+
+    @field_validator("missing_months", mode="before")
+    @classmethod
+    def _check_missing(cls, value: Any) -> Any:
+        return [_month(month) for month in value] if isinstance(value, list) else value
 
     @field_validator("change_month", mode="before")
     @classmethod
@@ -199,21 +209,49 @@ class Catalogue(_Strict):
         return families
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping (PyYAML would silently
+    keep the second value: a target typed twice would quietly use the later one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice (first on line {seen[key]})",
+                    key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise ParameterError(f"cannot read {path.name}: {exc.strerror}", path=path,
                              hint="check the path in params/reports.yaml") from None
     try:
-        return yaml.safe_load(text)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ParameterError(
+            f"{path.name} is not UTF-8 text: byte {data[exc.start]:#04x} on line {line} cannot "
+            "be read", path=path, row=line,
+            hint="save the file as UTF-8 (most editors: 'Save with encoding'); a name with "
+            "accents typed in another encoding is the usual cause") from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or exc
+        duplicate = "appears twice" in str(problem)
         raise ParameterError(
-            f"{path.name} is not valid YAML: {getattr(exc, 'problem', exc)}",
+            f"{path.name} is not valid YAML: {problem}",
             path=path,
             row=None if mark is None else mark.line + 1,
-            hint="check indentation and quoting; text containing ':' or '#' needs quotes",
+            hint="delete one of the two; each key is given once" if duplicate else
+            "check indentation and quoting; text containing ':' or '#' needs quotes",
         ) from None
 
 
@@ -255,7 +293,8 @@ def parameter_error(exc: ValidationError, model: type[BaseModel], path: Path) ->
     if len(loc) == 1 and loc[0] in model.model_fields:
         description = model.model_fields[str(loc[0])].description
     return ParameterError(
-        f"invalid value for '{key}' in {path.name}: {error['msg']} (got {error.get('input')!r})",
+        f"invalid value for '{key}' in {path.name}: {error['msg']} "
+        f"(got {shorten(error.get('input'))})",
         path=path,
         field=key,
         hint=description or "correct the value",
@@ -315,6 +354,7 @@ def iter_parameter_sets(project: str | Path, catalogue: Catalogue
                 hint="check the path, relative to the project root",
             )
         ids: dict[str, Path] = {}
+        codes: dict[str, Path] = {}
         for path in parameter_files(project, family):
             if not re.fullmatch(_ID, path.stem):
                 raise ParameterError(
@@ -326,6 +366,15 @@ def iter_parameter_sets(project: str | Path, catalogue: Catalogue
                                      path=path, hint=f"rename one of {ids[path.stem]} and {path}")
             ids[path.stem] = path
             params = load_parameters(path, family.schema_)
+            code = getattr(params, "trust_code", None)
+            if code is not None:
+                if code in codes:
+                    raise ParameterError(
+                        f"two parameter files of family '{family.id}' are both for "
+                        f"organisation '{code}'", path=path, field="trust_code",
+                        hint=f"each organisation has one file: keep one of {codes[code]} and "
+                        f"{path}")
+                codes[code] = path
             if family.requires and getattr(params, family.requires, None) in (None, "", [], {}):
                 continue
             yield family, path, params

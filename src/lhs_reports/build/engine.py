@@ -22,11 +22,11 @@ from lhs_reports.build.cache import MANIFEST, Manifest, cache_key, declared_read
 from lhs_reports.build.lock import check_writable, project_lock, remove_leftovers
 from lhs_reports.build.outcome import ExecutionSettings, JobResult, default_jobs
 from lhs_reports.build.plan import Job, Project, plan_jobs
+from lhs_reports.build.preflight import check_data
 from lhs_reports.build.progress import Progress
 from lhs_reports.build.schedule import longest_first
 from lhs_reports.data.reads import fingerprint
 from lhs_reports.errors import BuildError, DataError
-from lhs_reports.params import CATALOGUE_PATH
 from lhs_reports.site.provenance import git_version
 
 if TYPE_CHECKING:
@@ -83,31 +83,13 @@ def ensure_data(project: Project) -> None:
         ensure_demo_data(project.data_dir, demo.n_trusts, seed=demo.seed)
 
 
-def check_data_folders(project: Project, jobs: Sequence[Job]) -> None:
-    """Every data folder the jobs will read exists and can be read, before any job runs."""
-    for folder in sorted({project.root / str(job.parameters["data_dir"]) for job in jobs}):
-        if folder == project.data_dir and project.uses_demo_data:
-            continue  # generated on demand by ensure_data
-        where = next(j for j in jobs if project.root / str(j.parameters["data_dir"]) == folder)
-        named_in = (where.params_path if folder != project.data_dir
-                    else project.root / CATALOGUE_PATH)
-        if not folder.is_dir():
-            raise DataError(f"the data folder {folder} does not exist", path=named_in,
-                            field="data_dir" if folder != project.data_dir else "data.dir",
-                            hint="point it at the folder holding your tables (see About the "
-                            "data), relative to the project root")
-        if not os.access(folder, os.R_OK | os.X_OK):
-            raise DataError(f"the data folder {folder} cannot be read by this user",
-                            path=named_in, hint="give this user read access to the folder")
-
-
 def plan_build(project: Project, *, families: list[str] | None = None,
                only: list[str] | None = None, force: bool = False) -> list[PlannedJob]:
     """Every job with its cache key and whether it will run, and why."""
     ensure_data(project)
     manifest = Manifest(project.outputs / MANIFEST)
     every_job = plan_jobs(project)
-    check_data_folders(project, every_job)
+    check_data(project, every_job)
     selected = {j.key for j in plan_jobs(project, families=families, only=only)}
     planned = []
     for job in every_job:

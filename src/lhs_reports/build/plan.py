@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lhs_reports.data.locations import DEMO_DATA_DIR
-from lhs_reports.errors import ParameterError
+from lhs_reports.errors import ParameterError, shorten
 from lhs_reports.params import (
     CATALOGUE_PATH,
     Catalogue,
@@ -194,7 +194,10 @@ def plan_jobs(project: Project, *, families: list[str] | None = None,
         values = params.model_dump()
         if not values.get("data_dir"):
             values["data_dir"] = str(project.data_dir)
-        _check_against_notebook(values, declared_cache[notebook], path, notebook)
+        # Keys the file sets must be declared (a typo must not render the notebook's
+        # default); defaults the file leaves out are injected for the notebooks that use them.
+        _check_against_notebook({k: values[k] for k in params.model_fields_set},
+                                declared_cache[notebook], path, notebook)
         jobs.append(
             Job(
                 family=family,
@@ -205,4 +208,25 @@ def plan_jobs(project: Project, *, families: list[str] | None = None,
                 output=project.outputs / "notebooks" / family.id / f"{path.stem}.ipynb",
             )
         )
+    if only:
+        _check_only(project, only, families, jobs)
     return jobs
+
+
+def _check_only(project: Project, only: list[str], families: list[str] | None,
+                jobs: list[Job]) -> None:
+    """Every ``--only`` id must select a job: a typo must not build nothing and exit 0."""
+    found = {job.param_id for job in jobs}
+    for wanted in only:
+        if wanted in found:
+            continue
+        every = sorted({p.stem for _, p, _ in iter_parameter_sets(project.root,
+                                                                    project.catalogue)})
+        close = difflib.get_close_matches(wanted, every, n=1)
+        where = f" in famil{'ies' if len(families or []) > 1 else 'y'} " \
+            f"{', '.join(families)}" if families else ""
+        raise ParameterError(
+            f"--only {shorten(wanted, 40)} selects no report{where}", field="--only",
+            hint=(f"did you mean {close[0]}? " if close else "")
+            + f"parameter sets are: {', '.join(every[:20])}"
+            + (f" and {len(every) - 20} more" if len(every) > 20 else ""))

@@ -32,6 +32,8 @@ class Column:
     nullable: bool = False
     minimum: float | None = None
     allowed: tuple[object, ...] | None = None
+    #: A count that is part of another column's count in the same row (at most that count).
+    subset_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,15 @@ class Table:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def month_column(self) -> str | None:
+        """The column holding calendar months, for tables with one row per month."""
+        return "month" if "month" in self.column_names else None
 
-def _count(name: str, meaning: str, unit: str = "count") -> Column:
-    return Column(name, "int", unit, meaning, minimum=0)
+
+def _count(name: str, meaning: str, unit: str = "count", *, subset_of: str | None = None
+           ) -> Column:
+    return Column(name, "int", unit, meaning, minimum=0, subset_of=subset_of)
 
 
 _TRUST = Column("trust_code", "str", "code", "Organisation code of the trust (fictitious: SYNnn).")
@@ -63,6 +71,7 @@ ACTIVITY_MEASURES: tuple[Column, ...] = (
         "crisis_contacts_24h",
         "Crisis referrals seen face to face within 24 hours of referral "
         "(a subset of crisis_contacts).",
+        subset_of="crisis_contacts",
     ),
     _count("admissions", "Admissions to adult acute mental health beds."),
     _count("occupied_bed_days", "Adult acute occupied bed days in the month.", "bed days"),
@@ -70,10 +79,12 @@ ACTIVITY_MEASURES: tuple[Column, ...] = (
     _count(
         "followups_72h",
         "Discharges followed up within 72 hours (a subset of discharges).",
+        subset_of="discharges",
     ),
     _count(
         "readmissions_30d",
         "Emergency readmissions within 30 days of a discharge (a subset of discharges).",
+        subset_of="discharges",
     ),
     _count(
         "out_of_area_bed_days",

@@ -12,6 +12,7 @@ from lhs_reports.data import reads
 from lhs_reports.data.dictionary import TABLES
 from lhs_reports.data.layout import table_files
 from lhs_reports.data.locations import DEMO_DATA_DIR, find_project_root
+from lhs_reports.data.rows import check_organisation_file
 from lhs_reports.data.schemas import validate_table
 from lhs_reports.errors import DataError
 
@@ -74,11 +75,27 @@ def load_table(data_dir: str | Path, name: str, *, organisation: str | None = No
 def _load_validated(stamps: tuple[tuple[str, int, int], ...], name: str,
                     organisation: str | None) -> pd.DataFrame:
     files = [Path(path) for path, _, _ in stamps]
-    key = TABLES[name].key[0]  # the organisation (or case study) a row belongs to
+    table = TABLES[name]
+    key = table.key[0]  # the organisation (or case study) a row belongs to
     raw = [_read(path) for path in files]
+    # A folder of files named after the organisations they hold (chosen by that name, or a
+    # folder where any file is named like a code the table holds): each file holds only its
+    # organisation's rows. Folders split another way (by year, say) are not held to that.
+    codes = {str(code).upper() for frame in raw if key in frame.columns for code in frame[key]}
+    per_organisation = organisation is not None or any(p.stem.upper() in codes for p in files)
+    for frame, path in zip(raw, files, strict=True):
+        if path.parent.name == name and per_organisation:
+            check_organisation_file(frame, table, path)
     if organisation is not None:
+        had_rows = any(not frame.empty for frame in raw)
         raw = [frame.loc[frame[key] == organisation] if key in frame.columns else frame
                for frame in raw]
+        if had_rows and all(frame.empty for frame in raw):
+            raise DataError(
+                f"table '{name}' has no rows for '{organisation}'",
+                path=files[0] if len(files) == 1 else files[0].parent, field=key,
+                hint=f"add {organisation}'s rows, or check the code in its parameter file "
+                f"matches the data's {key}")
     if len(raw) == 1:
         return validate_table(raw[0], name, path=files[0])
     return _validate_parts(raw, files, name)

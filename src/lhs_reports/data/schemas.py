@@ -14,7 +14,14 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from lhs_reports.data.dictionary import TABLES, Column, Table
-from lhs_reports.errors import DataError
+from lhs_reports.data.rows import (
+    check_subsets,
+    normalise_months,
+    refuse_future_months,
+    refuse_placeholders,
+    require_rows,
+)
+from lhs_reports.errors import DataError, shorten
 
 _DTYPES = {"str": str, "int": "int64", "float": float, "date": "datetime64[ns]", "category": str}
 
@@ -57,6 +64,7 @@ def validate_table(frame: pd.DataFrame, name: str, *, path: str | Path | None = 
         At the first problem, with file, column, row and a fix.
     """
     table = TABLES[name]
+    require_rows(frame, table, path)
     missing = [c for c in table.column_names if c not in frame.columns]
     if missing:
         raise DataError(
@@ -66,10 +74,15 @@ def validate_table(frame: pd.DataFrame, name: str, *, path: str | Path | None = 
             hint=f"the {table.title.lower()} table needs columns {', '.join(table.column_names)}"
             " (see the data dictionary on the site's 'About the data' page)",
         )
+    refuse_placeholders(frame, table, path)
+    frame = normalise_months(frame, table, path)
     try:
-        return table_schema(name).validate(frame, lazy=True)
+        validated = table_schema(name).validate(frame, lazy=True)
     except SchemaErrors as exc:
         raise _as_data_error(exc, table, path) from None
+    check_subsets(validated, table, path)
+    refuse_future_months(validated, table, path)
+    return validated
 
 
 def _as_data_error(exc: SchemaErrors, table: Table, path: str | Path | None) -> DataError:
@@ -106,6 +119,6 @@ def _as_data_error(exc: SchemaErrors, table: Table, path: str | Path | None) -> 
     else:
         problem, hint = f"failed check {check}", spec.meaning
     return DataError(
-        f"column '{spec.name}' of table '{table.name}' {problem} (value: {value!r})",
+        f"column '{spec.name}' of table '{table.name}' {problem} (value: {shorten(value, 40)})",
         path=path, field=spec.name, row=row, hint=hint,
     )

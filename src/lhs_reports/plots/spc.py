@@ -68,10 +68,13 @@ def spc_chart(result: pd.DataFrame, *, title: str | None = None,
     limits group (solid/dashed), and the target (red) when there is one."""
     frame = _plot_frame(result)
     segments = _limit_segments(frame)
+    # A month without a value (declared missing, or no denominator) breaks the line there.
+    frame["run"] = frame["value"].isna().cumsum()
+    frame = frame.loc[frame["value"].notna()]
     # Built with one `+=`: each `+` deep-copies the whole plot, ~10% of drawing an SPC chart.
     chart = ggplot(frame, aes("x", "value"))
     chart += [
-        geom_line(color=MDC_COLOURS["common_cause"], size=0.6),
+        geom_line(aes(group="run"), color=MDC_COLOURS["common_cause"], size=0.6),
         geom_segment(aes(x="x", xend="xend", y="y", yend="y"),
                      data=segments[segments["line"] == "mean"], color=MDC_LIMIT_COLOUR, size=0.6),
         geom_segment(aes(x="x", xend="xend", y="y", yend="y"),

@@ -30,6 +30,10 @@ def indicator_series(monthly: pd.DataFrame, indicator: Indicator) -> pd.Series:
     [80.0, nan]
     """
     ordered = monthly.sort_values("month")
+    if len(ordered) > 1:
+        # Every calendar month, so a month declared missing is a gap (NaN), not skipped over.
+        every = pd.date_range(ordered["month"].iloc[0], ordered["month"].iloc[-1], freq="MS")
+        ordered = ordered.set_index("month").reindex(every).rename_axis("month").reset_index()
     numerator = ordered[indicator.numerator].astype(float)
     if indicator.denominator is None:
         values = numerator

@@ -1,0 +1,152 @@
+"""Everything a build can find wrong before any kernel starts: folders, data, their settings.
+
+``lhs-reports check`` runs these after the parameter files are validated (``--params-only``
+skips the data), and ``plan`` and ``build`` run them too, so a bad file stops the build with
+the file, column, row and fix, and no job runs and no page changes. Checking the data reads
+every table once (seconds at trust scale); its verdict is remembered by the content of every
+file and parameter it depends on, so an unchanged project is not read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from lhs_reports.build.cache import code_digest
+from lhs_reports.build.plan import Job, Project
+from lhs_reports.data.dictionary import TABLES
+from lhs_reports.data.fingerprint import file_hash
+from lhs_reports.data.layout import table_files
+from lhs_reports.errors import DataError, ParameterError
+from lhs_reports.params import CATALOGUE_PATH
+
+#: Where the last data check's verdict is remembered.
+CHECKED = Path(".cache") / "data-checked"
+
+
+def _data_dir(project: Project, job: Job) -> Path:
+    return project.root / str(job.parameters["data_dir"])
+
+
+def check_data_folders(project: Project, jobs: Sequence[Job]) -> None:
+    """Every data folder the jobs will read exists and can be read."""
+    for folder in sorted({_data_dir(project, job) for job in jobs}):
+        if folder == project.data_dir and project.uses_demo_data:
+            continue  # generated on demand by ensure_data
+        where = next(j for j in jobs if _data_dir(project, j) == folder)
+        named_in = (where.params_path if folder != project.data_dir
+                    else project.root / CATALOGUE_PATH)
+        if not folder.is_dir():
+            raise DataError(f"the data folder {folder} does not exist", path=named_in,
+                            field="data_dir" if folder != project.data_dir else "data.dir",
+                            hint="point it at the folder holding your tables (see About the "
+                            "data), relative to the project root")
+        if not os.access(folder, os.R_OK | os.X_OK):
+            raise DataError(f"the data folder {folder} cannot be read by this user",
+                            path=named_in, hint="give this user read access to the folder")
+
+
+def _verdict_key(project: Project, jobs: Sequence[Job]) -> str:
+    digest = hashlib.sha256(code_digest().encode())
+    for folder in sorted({_data_dir(project, job) for job in jobs}):
+        for name in TABLES:
+            for path in table_files(folder, name):
+                digest.update(f"{path}:{file_hash(path)}\n".encode())
+    for job in sorted(jobs, key=lambda j: j.key):
+        digest.update(json.dumps([job.key, job.parameters], sort_keys=True,
+                                 default=str).encode())
+    return digest.hexdigest()
+
+
+def check_data(project: Project, jobs: Sequence[Job], *,
+               say: Callable[[str], None] | None = None) -> list[str]:
+    """Validate every table the jobs' data folders hold, and the settings that refer to them.
+
+    Returns the notices given to ``say`` (default: standard error): adjustments made while
+    reading, such as end-of-month dates read as their month. Raises :class:`DataError` or
+    :class:`ParameterError` at the first problem.
+    """
+    check_data_folders(project, jobs)
+    key = _verdict_key(project, jobs)
+    remembered = project.outputs / CHECKED
+    if remembered.is_file() and remembered.read_text() == key:
+        return []
+    notices: list[str] = []
+    for folder in sorted({_data_dir(project, job) for job in jobs}):
+        folder_jobs = [job for job in jobs if _data_dir(project, job) == folder]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _check_folder(folder, folder_jobs)
+        notices += list(dict.fromkeys(str(w.message) for w in caught
+                                      if w.category.__name__ == "DataWarning"))
+    for notice in notices:
+        (say or _stderr)(f"notice: {notice}")
+    remembered.parent.mkdir(parents=True, exist_ok=True)
+    remembered.write_text(key)
+    return notices
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _check_folder(folder: Path, jobs: Sequence[Job]) -> None:
+    # Imported here: pandas and pandera are needed only when there are data to check.
+    from lhs_reports.data.loaders import load_table
+    from lhs_reports.data.rows import month_gaps
+
+    declared = {str(job.parameters.get("trust_code")): set(job.parameters.get("missing_months")
+                                                           or [])
+                for job in jobs if job.parameters.get("trust_code")}
+    files = {job.parameters.get("trust_code"): job.params_path for job in jobs}
+    latest: dict[str, str] = {}
+    for name, table in TABLES.items():
+        if not table_files(folder, name):
+            continue
+        frame = load_table(folder, name)
+        for organisation, months in month_gaps(frame, table).items():
+            undeclared = [m for m in months if m not in declared.get(organisation, set())]
+            if undeclared:
+                shown = ", ".join(undeclared[:6]) + (" ..." if len(undeclared) > 6 else "")
+                raise DataError(
+                    f"table '{name}' has no rows for {organisation} in {shown}: a monthly "
+                    "series may not skip months", path=table_files(folder, name)[0],
+                    field=table.month_column,
+                    hint=f"add the missing month(s), or declare them in {organisation}'s "
+                    f"parameter file as missing_months: [{', '.join(undeclared[:3])}] (shown "
+                    "as gaps on its pages)")
+        if name == "activity_monthly":
+            for organisation, rows in frame.groupby("trust_code"):
+                latest[str(organisation)] = rows["month"].max().strftime("%Y-%m")
+    _check_period_ends(jobs, latest, files)
+
+
+def _check_period_ends(jobs: Sequence[Job], latest: dict[str, str],
+                       files: dict[object, Path]) -> None:
+    """A report may not claim a period its data do not reach."""
+    if not latest:
+        return
+    for job in jobs:
+        period_end = job.parameters.get("period_end")
+        code = job.parameters.get("trust_code")
+        if not period_end:
+            continue
+        if code is not None:
+            last = latest.get(str(code))
+            if last is None or period_end <= last:
+                continue  # an organisation missing from the data fails its own report
+            subject = f"{code}'s data end in {last}"
+        else:
+            last = max(latest.values())
+            if period_end <= last:
+                continue
+            subject = f"the latest month in the data is {last}"
+        raise ParameterError(
+            f"period_end {period_end} is later than the data: {subject}",
+            path=job.params_path, field="period_end",
+            hint=f"set period_end: {last} (or add the later months to the data)")

@@ -1,0 +1,191 @@
+"""Rules on a table's rows beyond each column's type: the data contract a report relies on.
+
+Applied by :func:`~lhs_reports.data.schemas.validate_table` to every table read, so a notebook
+and ``lhs-reports check`` refuse the same files with the same message (file, column, row, fix):
+
+- a table has rows;
+- a count left blank or written ``*`` (a suppressed extract) is refused with how to proceed;
+- months may be written ``YYYY-MM``, ``YYYY-MM-DD`` on the first of the month or
+  ``DD/MM/YYYY``; an end-of-month date (common in NHS publications) is read as its month, with a
+  :class:`DataWarning`; any other day is refused;
+- no month after the current one;
+- a count that is part of another (``crisis_contacts_24h`` of ``crisis_contacts``) is at most it;
+- a per-organisation file holds only that organisation's rows.
+
+Gaps in a monthly series need the organisation's parameter file, so they are found by
+:func:`month_gaps` and judged by the build's preflight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from lhs_reports.data.dictionary import Table
+from lhs_reports.errors import DataError, shorten
+
+
+class DataWarning(UserWarning):
+    """Data that were read, with an adjustment the analyst should know about."""
+
+
+#: How an analyst declares a month with no data (see the trust parameter model).
+MISSING_MONTHS_HINT = (
+    "use the unsuppressed extract; a month with no data at all is removed from the file and "
+    "declared in the organisation's parameter file as missing_months: [YYYY-MM]"
+)
+
+
+def _row(frame: pd.DataFrame, position: int) -> int:
+    """The 1-based data row a person reading the file would count."""
+    label = frame.index[position]
+    return int(label) + 1 if isinstance(label, int | float) else position + 1
+
+
+def require_rows(frame: pd.DataFrame, table: Table, path: str | Path | None) -> None:
+    if frame.empty:
+        raise DataError(f"table '{table.name}' has no rows", path=path,
+                        hint=f"a {table.title.lower()} file needs {table.grain}; check the "
+                        "export finished, or remove the file if this table is not used")
+
+
+def refuse_placeholders(frame: pd.DataFrame, table: Table, path: str | Path | None) -> None:
+    """Counts left blank or suppressed as ``*`` cannot be analysed: say so and how to fix it."""
+    for column in table.columns:
+        if column.type != "int" or column.name not in frame.columns or column.nullable:
+            continue
+        values = frame[column.name]
+        text = values.astype("string").str.strip()
+        blank = values.isna().to_numpy() | (text == "").fillna(False).to_numpy()
+        starred = (text == "*").fillna(False).to_numpy()
+        bad = blank | starred
+        if bad.any():
+            position = int(bad.argmax())
+            what = "suppressed ('*')" if starred[position] else "blank"
+            raise DataError(
+                f"column '{column.name}' of table '{table.name}' is {what}: a count is needed "
+                "in every row", path=path, field=column.name, row=_row(frame, position),
+                hint=MISSING_MONTHS_HINT)
+
+
+def _parse_month(value: object) -> pd.Timestamp | None:
+    if isinstance(value, pd.Timestamp | dt.date):
+        return pd.Timestamp(value)
+    text = str(value).strip()
+    for fmt in ("%Y-%m", "%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return pd.Timestamp(dt.datetime.strptime(text, fmt))
+        except ValueError:
+            continue
+    return None
+
+
+def normalise_months(frame: pd.DataFrame, table: Table, path: str | Path | None
+                     ) -> pd.DataFrame:
+    """The month column as the first day of each month (a new frame; the input is unchanged)."""
+    column = table.month_column
+    if column is None or column not in frame.columns:
+        return frame
+    raw = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        parsed = pd.Series(pd.DatetimeIndex(raw), index=frame.index)
+    else:
+        parsed = raw.map(_parse_month)
+    unreadable = parsed.isna().to_numpy()
+    if unreadable.any():
+        position = int(unreadable.argmax())
+        raise DataError(
+            f"column '{column}' of table '{table.name}' is not a month "
+            f"(value: {shorten(raw.iloc[position], 40)})", path=path, field=column,
+            row=_row(frame, position),
+            hint="write months as YYYY-MM (2024-04) or the first day of the month "
+            "(2024-04-01)")
+    stamps = pd.DatetimeIndex(parsed)
+    month_end = stamps.is_month_end & (stamps.day != 1)
+    other = (stamps.day != 1) & ~month_end
+    if other.any():
+        position = int(other.argmax())
+        raise DataError(
+            f"column '{column}' of table '{table.name}' holds a date in the middle of a month "
+            f"({stamps[position].date()})", path=path, field=column, row=_row(frame, position),
+            hint="one row per calendar month: give the month (YYYY-MM) or its first day")
+    if month_end.any():
+        warnings.warn(
+            f"{Path(str(path)).name if path else table.name}: column '{column}' gives "
+            f"end-of-month dates ({stamps[month_end][0].date()}, ...); each is read as its "
+            "calendar month", DataWarning, stacklevel=2)
+    months = stamps.to_period("M").to_timestamp()
+    if stamps.tz is not None:  # pragma: no cover - month columns are dates
+        months = months.tz_localize(None)
+    adjusted = frame.copy()
+    adjusted[column] = months.to_numpy()
+    return adjusted
+
+
+def refuse_future_months(frame: pd.DataFrame, table: Table, path: str | Path | None, *,
+                         today: dt.date | None = None) -> None:
+    column = table.month_column
+    if column is None:
+        return
+    this_month = pd.Timestamp((today or dt.date.today()).replace(day=1))
+    late = (frame[column] > this_month).to_numpy()
+    if late.any():
+        position = int(late.argmax())
+        month = pd.Timestamp(frame[column].iloc[position]).strftime("%Y-%m")
+        raise DataError(
+            f"column '{column}' of table '{table.name}' has a month in the future ({month})",
+            path=path, field=column, row=_row(frame, position),
+            hint="check the date (a mistyped year?) and remove or correct the row")
+
+
+def check_subsets(frame: pd.DataFrame, table: Table, path: str | Path | None) -> None:
+    """A count that is part of another is at most that count, row by row."""
+    for column in table.columns:
+        if column.subset_of is None:
+            continue
+        part, whole = frame[column.name], frame[column.subset_of]
+        over = (part > whole).to_numpy()
+        if over.any():
+            position = int(over.argmax())
+            raise DataError(
+                f"column '{column.name}' of table '{table.name}' is more than "
+                f"'{column.subset_of}' ({part.iloc[position]} > {whole.iloc[position]}), but "
+                f"counts part of it", path=path, field=column.name,
+                row=_row(frame, position),
+                hint=f"{column.meaning} Check the two columns are not swapped or "
+                "from different extracts")
+
+
+def check_organisation_file(frame: pd.DataFrame, table: Table, path: Path) -> None:
+    """A file in a per-organisation folder (``activity_monthly/RX4.csv``) holds only RX4."""
+    key = table.key[0] if table.key else None
+    if key is None or key not in frame.columns:
+        return
+    own = path.stem
+    other = (frame[key].astype(str).str.upper() != own.upper()).to_numpy()
+    if other.any():
+        position = int(other.argmax())
+        raise DataError(
+            f"{path.name} is {own}'s file of table '{table.name}' but has rows for "
+            f"{shorten(frame[key].iloc[position], 30)}", path=path, field=key,
+            row=_row(frame, position),
+            hint=f"move those rows to {table.name}/<code>{path.suffix}, or name the file after "
+            "the organisation whose rows it holds")
+
+
+def month_gaps(frame: pd.DataFrame, table: Table) -> dict[str, list[str]]:
+    """Months missing inside each organisation's series, as ``YYYY-MM``, by organisation."""
+    column = table.month_column
+    if column is None or frame.empty:
+        return {}
+    gaps: dict[str, list[str]] = {}
+    for organisation, rows in frame.groupby(table.key[0], sort=True):
+        months = pd.DatetimeIndex(rows[column]).to_period("M")
+        expected = pd.period_range(months.min(), months.max(), freq="M")
+        missing = sorted(set(expected) - set(months))
+        if missing:
+            gaps[str(organisation)] = [str(month) for month in missing]
+    return gaps
