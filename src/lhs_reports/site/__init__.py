@@ -51,7 +51,9 @@ def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResu
     if chosen == "quarto":
         from lhs_reports.site.quarto import render_quarto
 
-        rendered = render_quarto(site, project.root, stage_dir)
+        quarto = render_quarto(site, project.root, stage_dir,
+                               state_dir=project.outputs / "quarto")
+        rendered = quarto.site_dir
     else:
         from lhs_reports.site.builtin import render_builtin
 
@@ -61,6 +63,8 @@ def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResu
                                   project_templates=project.root / "templates", workers=workers)
     audit_site(rendered)
     published = publish(rendered, project.site_dir)
+    if chosen == "quarto":
+        quarto.commit()  # the next build renders only what changed since this one
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key_file.write_text(key)
     return published
