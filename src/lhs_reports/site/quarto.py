@@ -44,6 +44,7 @@ from lhs_reports.site.quarto_state import (
     config_digest,
     load_state,
     plan_render,
+    remove_outputs,
     remove_pages,
     save_state,
 )
@@ -158,6 +159,7 @@ def render_quarto(site: SiteModel, project_root: Path, stage_dir: Path, *,
             assert state_dir is not None
             shutil.copytree(state_dir, work, symlinks=True, dirs_exist_ok=True)
             remove_pages(work, plan.removed)
+            remove_outputs(work, plan.render)
         write_files(work, config + pages)
         if plan.render:
             _run(work, plan, timeout, progress)

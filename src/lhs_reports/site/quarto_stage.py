@@ -177,6 +177,9 @@ def _notebook_text(page: Page, site: SiteModel) -> str:
     title = heading if heading is not None and is_markdown else yaml_title(heading or page.title)
     notebook.cells = [nbformat.v4.new_raw_cell(_front_matter(title, page, site)), *cells,
                       nbformat.v4.new_markdown_cell(_FOOTER)]
+    # New cells get random ids; numbered ones keep a page's digest the same between builds.
+    for number, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{number}"
     return str(nbformat.writes(notebook))
 
 

@@ -92,17 +92,27 @@ def plan_render(previous: dict[str, Any] | None, config: str,
     return RenderPlan(False, changed, removed, reason)
 
 
-def remove_pages(project_dir: Path, sources: Sequence[str]) -> None:
-    """Delete pages that are no longer in the site: source, HTML, supporting files, search."""
+def remove_outputs(project_dir: Path, sources: Sequence[str]) -> set[str]:
+    """Delete the rendered HTML (and supporting files) of ``sources``; their HTML paths.
+
+    Done before re-rendering a page too: if Quarto then silently skips it, the page is
+    missing, not stale, and the check after rendering catches it.
+    """
     site = project_dir / "_site"
-    gone_html = set()
+    html = set()
     for source in sources:
         stem = source.rsplit(".", 1)[0]
-        gone_html.add(f"{stem}.html")
-        for path in (project_dir / source, site / f"{stem}.html"):
-            path.unlink(missing_ok=True)
+        html.add(f"{stem}.html")
+        (site / f"{stem}.html").unlink(missing_ok=True)
         shutil.rmtree(site / f"{stem}_files", ignore_errors=True)
-    _drop_from_search(site / "search.json", gone_html)
+    return html
+
+
+def remove_pages(project_dir: Path, sources: Sequence[str]) -> None:
+    """Delete pages that are no longer in the site: source, HTML, supporting files, search."""
+    for source in sources:
+        (project_dir / source).unlink(missing_ok=True)
+    _drop_from_search(project_dir / "_site" / "search.json", remove_outputs(project_dir, sources))
 
 
 def _drop_from_search(search: Path, gone_html: set[str]) -> None:
