@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO, Any
 
 from lhs_reports.errors import RenderError
 
@@ -100,10 +101,10 @@ def quarto_error(lines: Sequence[str]) -> str:
 class PageProgress:
     """Reports Quarto's per-page progress: a bar on a terminal, else one line per page."""
 
-    def __init__(self, total: int, *, stream=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, total: int, *, stream: IO[str] | None = None) -> None:
         self.stream = stream or sys.stderr
         self.total = total
-        self._bar = None
+        self._bar: Any = None
         plain = os.environ.get("CI", "").lower() in {"1", "true", "yes"} or \
             not self.stream.isatty()
         if not plain and total > 1:

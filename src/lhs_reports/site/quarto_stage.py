@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,7 @@ def page_file(page: Page, site: SiteModel) -> StagedFile:
     """The staged source of one page: ``NAME.qmd`` or, for a report, ``NAME.ipynb``."""
     footer = provenance_html(page.provenance)
     steady = provenance_html({k: v for k, v in page.provenance.items() if k != BUILD_TIME})
+    escape: Callable[[str], str]
     if page.kind == "notebook":
         text, escape = _notebook_text(page, site), _json_string
         path = f"{page.name}.ipynb"
