@@ -65,6 +65,9 @@ def quarto_available() -> bool:
 def hidden_component(path: Path) -> str | None:
     """The first component of ``path``'s absolute form that starts with a dot, if any.
 
+    Symbolic links are checked both ways: as written and resolved (Quarto resolves the
+    project folder).
+
     Examples
     --------
     >>> hidden_component(Path("/home/ana/.cache/lhs/outputs/staging"))
@@ -72,8 +75,12 @@ def hidden_component(path: Path) -> str | None:
     >>> hidden_component(Path("/srv/lhs/outputs/staging/20250101")) is None
     True
     """
-    return next((part for part in Path(os.path.abspath(path)).parts
-                 if part.startswith(".") and part not in {".", ".."}), None)
+    for form in (Path(os.path.abspath(path)), Path(path).resolve()):
+        hidden = next((part for part in form.parts
+                       if part.startswith(".") and part not in {".", ".."}), None)
+        if hidden is not None:
+            return hidden
+    return None
 
 
 @dataclass
