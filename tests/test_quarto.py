@@ -64,8 +64,11 @@ def report_notebook(path: Path, trust: str, value: int = 1) -> Path:
         "text/html": f"<table class='lhs-table'><tr><td>{value}</td></tr></table>",
         "text/plain": "table"})
     text = nbformat.v4.new_output("stream", name="stdout", text="done\n")
+    record = nbformat.v4.new_output("display_data", data={
+        "application/vnd.lhs-reports.result+json": {"name": "n", "value": value},
+        "text/html": ""})
     notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("show_heading()", outputs=[heading, text, table]),
+        nbformat.v4.new_code_cell("show_heading()", outputs=[heading, record, text, table]),
         nbformat.v4.new_markdown_cell("## Summary\n\nWhat the latest month shows."),
     ])
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,7 +123,8 @@ def test_a_staged_report_has_no_html_output_for_quarto_to_add_require_js_for(tmp
     outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
     assert outputs and not any("text/html" in o.get("data", {}) for o in outputs)
     raw = [c.source for c in notebook.cells if "{=html}" in c.source]
-    assert len(raw) == 2 and "<table class='lhs-table'>" in raw[1]
+    assert len(raw) == 2 and "<table class='lhs-table'>" in raw[1]  # no empty block
+    assert [o.get("text") for o in outputs] == ["done\n"]
 
 
 def test_a_staged_report_lifts_its_heading_into_the_title_and_names_itself(tmp_path):

@@ -52,8 +52,9 @@ def html_outputs_as_markdown(cells: list[NotebookNode]) -> list[NotebookNode]:
     """Code cells with their ``text/html`` outputs moved into raw-HTML Markdown cells.
 
     Order is kept: a code cell is split around each HTML output; other outputs (images,
-    text) stay in code cells. A code cell left with no outputs is dropped (inputs are hidden
-    anyway), unless it never had any.
+    text) stay in code cells. An HTML output that shows nothing (a results record) is
+    dropped, and so is a code cell left with no outputs (inputs are hidden anyway), unless it
+    never had any.
 
     Examples
     --------
@@ -73,12 +74,14 @@ def html_outputs_as_markdown(cells: list[NotebookNode]) -> list[NotebookNode]:
             if not _is_html(output):
                 pending.append(output)
                 continue
+            shown = _text(output["data"]["text/html"])
+            if not shown.strip():
+                continue  # shows nothing (a results record): no empty block on the page
             if pending:
                 converted.append(_code_part(cell, pending))
                 pending = []
-            converted.append(nbformat.v4.new_markdown_cell(
-                raw_html_block(_text(output["data"]["text/html"])),
-                metadata={RAW_HTML_CELL: True}))
+            converted.append(nbformat.v4.new_markdown_cell(raw_html_block(shown),
+                                                           metadata={RAW_HTML_CELL: True}))
         if pending:
             converted.append(_code_part(cell, pending))
     return converted
