@@ -6,6 +6,7 @@ Most tests run the stand-in ``tests/fake_quarto/quarto`` (CI has no Quarto); tho
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -69,7 +70,7 @@ def report_notebook(path: Path, trust: str, value: int = 1) -> Path:
         "text/html": ""})
     notebook = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("show_heading()", outputs=[heading, record, text, table]),
-        nbformat.v4.new_markdown_cell("## Summary\n\nWhat the latest month shows."),
+        nbformat.v4.new_markdown_cell(f"## Summary\n\nThe latest month shows {value}."),
     ])
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
@@ -233,7 +234,8 @@ def test_a_hung_quarto_is_stopped_at_the_timeout(fake_quarto, tmp_path, monkeypa
 # --- incremental renders --------------------------------------------------------------------
 
 
-def test_only_changed_pages_are_rendered_and_only_after_a_commit(fake_quarto, tmp_path):
+def test_only_changed_pages_are_rendered_and_only_after_a_commit(fake_quarto, tmp_path,
+                                                                   capsys):
     root, state = project_root(tmp_path), tmp_path / "outputs" / "quarto"
     site = demo_site(tmp_path)
     first = render_quarto(site, root, tmp_path / "b1", state_dir=state)
@@ -250,8 +252,10 @@ def test_only_changed_pages_are_rendered_and_only_after_a_commit(fake_quarto, tm
     # One trust's report changed: only its page is rendered, into the kept site.
     report_notebook(tmp_path / "notebooks" / "crisis_flow" / "SYN01.ipynb", "SYN01 NHS Trust",
                     value=7)
+    capsys.readouterr()
     changed = render_quarto(demo_site(tmp_path), root, tmp_path / "b3", state_dir=state)
     assert calls(fake_quarto)[-1] == ["render", "crisis_flow/SYN01.ipynb", "--no-execute"]
+    assert "quarto [1/1] crisis_flow/SYN01.ipynb" in capsys.readouterr().err
     assert ">7<" in (changed.site_dir / "crisis_flow" / "SYN01.html").read_text()
     assert (changed.site_dir / "crisis_flow" / "SYN02.html").is_file()
 
@@ -271,6 +275,17 @@ def test_a_removed_report_goes_with_its_listing_entry(fake_quarto, tmp_path):
     assert not (result.site_dir / "crisis_flow" / "SYN02.html").exists()
     assert not (result.project_dir / "crisis_flow" / "SYN02.ipynb").exists()
     assert json.loads((result.site_dir / "search.json").read_text()) == [{"href": "index.html"}]
+
+
+def test_most_pages_changed_is_one_full_render(fake_quarto, tmp_path):
+    root, state = project_root(tmp_path), tmp_path / "outputs" / "quarto"
+    render_quarto(demo_site(tmp_path), root, tmp_path / "b1", state_dir=state).commit()
+    for trust in ("SYN01", "SYN02"):
+        report_notebook(tmp_path / "notebooks" / "crisis_flow" / f"{trust}.ipynb",
+                        f"{trust} NHS Trust", value=9)
+    site = dataclasses.replace(demo_site(tmp_path), title="Renamed reports")
+    result = render_quarto(site, root, tmp_path / "b2", state_dir=state)
+    assert result.full and calls(fake_quarto)[-1] == ["render", "--no-execute"]
 
 
 def test_a_theme_change_renders_everything(fake_quarto, tmp_path):
@@ -357,3 +372,21 @@ def test_real_quarto_renders_a_hidden_staging_folder_and_its_error_is_first(tmp_
     assert "ERROR: YAMLException" in str(raised.value)
     assert "\x1b" not in str(raised.value) and "Stack trace" not in str(raised.value)
 
+
+
+@pytest.mark.quarto
+@real_quarto
+def test_real_quarto_renders_only_the_changed_page_into_the_kept_site(tmp_path, capsys):
+    root, state = project_root(tmp_path), tmp_path / "outputs" / "quarto"
+    render_quarto(demo_site(tmp_path), root, tmp_path / "b1", state_dir=state).commit()
+    report_notebook(tmp_path / "notebooks" / "crisis_flow" / "SYN01.ipynb", "SYN01 NHS Trust",
+                    value=4242)
+    capsys.readouterr()
+    result = render_quarto(demo_site(tmp_path), root, tmp_path / "b2", state_dir=state)
+    assert result.rendered == ("crisis_flow/SYN01.ipynb",) and not result.full
+    assert "quarto [1/1] crisis_flow/SYN01.ipynb" in capsys.readouterr().err
+    assert "4242" in (result.site_dir / "crisis_flow" / "SYN01.html").read_text()
+    search = (result.site_dir / "search.json").read_text()
+    assert "4242" in search and "crisis_flow/SYN02.html" in search
+    for page in ("index.html", "crisis_flow/index.html", "crisis_flow/SYN02.html"):
+        assert (result.site_dir / page).stat().st_size > 0, page

@@ -212,7 +212,7 @@ def _run(work: Path, plan: RenderPlan, timeout: float | None, progress: bool) ->
     try:
         run_quarto(["render", *files, "--no-execute"], work,
                    timeout=timeout if timeout is not None else render_timeout(count),
-                   on_page=reporter.page if reporter is not None else None)
+                   on_page=reporter.page if reporter is not None else None, named=files)
     finally:
         if reporter is not None:
             reporter.close()

@@ -126,12 +126,17 @@ class PageProgress:
 
 
 def run_quarto(args: Sequence[str], project_dir: Path, *, timeout: float,
-               on_page: Callable[[int, int, str], None] | None = None) -> list[str]:
+               on_page: Callable[[int, int, str], None] | None = None,
+               named: Sequence[str] = ()) -> list[str]:
     """Run ``quarto ARGS`` in ``project_dir``; its output lines, or a :class:`RenderError`.
 
-    Colour is turned off (``NO_COLOR``) and stripped anyway; each progress line is passed to
-    ``on_page`` as it arrives, so a long render is never silent. On timeout Quarto and the
-    tools it started (pandoc, sass) are stopped together.
+    Colour is turned off (``NO_COLOR``) and stripped anyway; each page is passed to
+    ``on_page`` as Quarto starts it, so a long render is never silent. On timeout Quarto and
+    the tools it started (pandoc, sass) are stopped together.
+
+    ``named`` lists the files given on the command line, if any: Quarto then renders them one
+    at a time, in that order, without its ``[ 1/44]`` lines, but starts each with a line
+    ``pandoc`` (the options it passes to pandoc follow, indented).
     """
     env = {**os.environ, "NO_COLOR": "1"}
     # Its own process group, so that a timeout stops pandoc and deno too.
@@ -141,15 +146,20 @@ def run_quarto(args: Sequence[str], project_dir: Path, *, timeout: float,
                                start_new_session=True)
     lines: list[str] = []
     last_page = ""
+    started = 0
 
     def read() -> None:
-        nonlocal last_page
+        nonlocal last_page, started
         assert process.stdout is not None
         for raw in process.stdout:
             # Quarto starts progress lines with a carriage return.
             for line in strip_ansi(raw).replace("\r", "\n").splitlines():
                 lines.append(line)
                 page = progress_page(line)
+                if page is None and named and line.rstrip() == "pandoc" \
+                        and started < len(named):
+                    started += 1
+                    page = (started, len(named), named[started - 1])
                 if page is not None:
                     last_page = page[2]
                     if on_page is not None:
