@@ -17,12 +17,13 @@ Each is printed as wall time and the number of pages Quarto rendered. Usage::
 On a shared or virtual machine identical runs can differ by 20%: ``--repeat N`` reports the
 median of N runs of each, with the fastest and slowest beside it.
 
-Measured with Quarto 1.10.18 on a 2-core shared machine, 8 trusts (37 pages)::
+Measured with Quarto 1.10.18 on a 2-core shared machine, 8 trusts (37 pages), ``--repeat 2``
+(median, fastest-slowest)::
 
-    full (no kept render)        47.1 s   37 pages
-    no change                     0.9 s    0 pages (Quarto not run)
-    one trust changed (SYN01)     9.3 s    3 pages (its three reports)
-    built-in renderer             1.6 s
+    full (no kept render)        47.4 s (40.8-54.0)   37 pages
+    no change                     0.7 s                0 pages (Quarto not run)
+    one trust changed (SYN01)     8.5 s (8.0-9.0)      3 pages (its three reports)
+    built-in renderer             2.0 s
 """
 
 from __future__ import annotations
