@@ -74,6 +74,24 @@ def test_text_from_parameter_files_is_escaped(built):
         assert "&lt;script&gt;" in text
 
 
+def test_each_report_s_title_names_the_report_and_the_trust(built):
+    # Before test_a_later_failure_keeps_the_last_good_notebook, which makes SYN01 fail.
+    root, _ = built
+    titles = {page: re.search(r"<title>(.*?)</title>", read(root, page)).group(1)
+              for page in ("needs_assessment/SYN01.html", "crisis_flow/SYN01.html",
+                           "needs_assessment/index.html", "index.html")}
+    trust = titles["crisis_flow/SYN01.html"].split(": ", 1)[1].split(" | ")[0]
+    assert titles == {
+        "needs_assessment/SYN01.html": f"Mental health needs assessment: {trust} | "
+                                       "Learning health system reports",
+        "crisis_flow/SYN01.html": f"Crisis and acute flow: {trust} | Learning health system "
+                                  "reports",
+        "needs_assessment/index.html": "Mental health needs assessment: all reports | "
+                                       "Learning health system reports",
+        "index.html": "Learning health system reports",
+    }
+
+
 def test_a_failing_notebook_does_not_stop_the_others_and_fails_the_build(built):
     root, status = built
     assert status == 1
@@ -100,9 +118,14 @@ def test_a_later_failure_keeps_the_last_good_notebook(built, tmp_path):
     assert good.read_bytes() == before
 
 
+#: A tag that makes the browser fetch something: its URL attribute.
+_FETCHING = re.compile(r"<(script|link|img|iframe|source)\b[^>]*?\b(src|href)=\"([^\"]*)\"",
+                       re.IGNORECASE)
+
+
 @pytest.mark.quarto
 @pytest.mark.skipif(not quarto_available(), reason="the quarto CLI is not on PATH")
-def test_quarto_renders_the_same_pages(tmp_path):
+def test_quarto_renders_the_same_pages_self_contained_with_one_heading_each(tmp_path):
     root = make_project(tmp_path, 2)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(PROJECT_ENV, str(root))
@@ -112,6 +135,19 @@ def test_quarto_renders_the_same_pages(tmp_path):
                  "needs_assessment/SYN02.html", "about-data.html"):
         assert (site / page).is_file(), page
     assert "SYNTHETIC" in (site / "needs_assessment" / "SYN01.html").read_text()
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) >= 19  # 2 trusts
+    for page in pages:
+        text = page.read_text()
+        external = [url for _, _, url in _FETCHING.findall(text)
+                    if re.match(r"(https?:)?//", url)]
+        assert external == [], (page, external)
+        assert len(re.findall(r"<h1\b", text)) == 1, page
+    for css in site.rglob("*.css"):
+        assert "fonts.googleapis.com" not in css.read_text(), css
+    title = re.search(r"<title>(.*?)</title>", (site / "crisis_flow" / "SYN01.html").read_text())
+    assert title.group(1).startswith("Crisis and acute flow: ")
+    assert title.group(1).endswith(" | Learning health system reports")
 
 
 def test_render_workers_write_the_same_pages_and_report_a_failure(built, tmp_path, monkeypatch):

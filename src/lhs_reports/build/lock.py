@@ -143,7 +143,8 @@ def remove_leftovers(outputs: Path) -> list[Path]:
     beside the file), and a half-swapped site. Call it holding :func:`project_lock`.
     """
     found: list[Path] = []
-    found += [p for p in (outputs / STAGING, outputs / ".site_src") if p.exists()]
+    found += [p for p in (outputs / STAGING, outputs / ".site_src", outputs / "quarto-old")
+              if p.exists()]
     found += [p for p in outputs.glob("notebooks/*/.*.ipynb")]
     found += [p for p in outputs.glob(".*") if p.name not in (LOCK_NAME, ".cache")]
     found += [p for p in (outputs / ".cache").glob(".manifest.*")]

@@ -61,7 +61,9 @@ def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResu
         if chosen == "quarto":
             from lhs_reports.site.quarto import render_quarto
 
-            rendered = render_quarto(site, project.root, stage_dir / "project")
+            quarto = render_quarto(site, project.root, stage_dir,
+                                   state_dir=project.outputs / "quarto")
+            rendered = quarto.site_dir
         else:
             from lhs_reports.site.builtin import render_builtin
 
@@ -71,6 +73,8 @@ def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResu
         check_every_page(site, rendered, renderer=chosen)
         audit_site(rendered)
         published = publish(rendered, project.site_dir)
+        if chosen == "quarto":
+            quarto.commit()  # the next build renders only what changed since this one
     finally:
         shutil.rmtree(stage_dir, ignore_errors=True)
     # Only a complete, audited, published site is remembered as current.

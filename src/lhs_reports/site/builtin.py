@@ -29,7 +29,7 @@ from nbformat import NotebookNode
 import lhs_reports
 from lhs_reports.errors import RenderError
 from lhs_reports.site.notebooks import publishable_notebook
-from lhs_reports.site.pages import Page, SiteModel
+from lhs_reports.site.pages import Page, SiteModel, html_title
 from lhs_reports.site.provenance import provenance_html
 
 
@@ -148,7 +148,8 @@ def _render_pages(site: SiteModel, indices: list[int], out_dir: Path,
         page = site.pages[index]
         body = _body(page, markdown, exporter)
         html = template.render(
-            page=page, site=site, body=body, root="../" * page.depth, current=page.html_path,
+            page=page, site=site, body=body, title=html_title(page, site.title),
+            root="../" * page.depth, current=page.html_path,
             provenance=provenance_html(page.provenance), version=lhs_reports.__version__,
         )
         target = out_dir / page.html_path

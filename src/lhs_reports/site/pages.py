@@ -25,7 +25,13 @@ HANDWRITTEN = ("index.qmd", "methods.qmd")
 
 @dataclass(frozen=True)
 class Page:
-    """One page of the site; ``name`` is its path without suffix (``needs_assessment/SYN01``)."""
+    """One page of the site; ``name`` is its path without suffix (``needs_assessment/SYN01``).
+
+    ``title`` is the page's heading; ``document_title`` names the page on its own, away from
+    the site (a browser tab, a bookmark, a search result), so it says which report as well as
+    which organisation: a trust has several reports whose heading is the trust's name alone.
+    Empty means the same as ``title``.
+    """
 
     name: str
     title: str
@@ -34,6 +40,7 @@ class Page:
     notebook: Path | None = None
     provenance: dict[str, str] = field(default_factory=dict)
     section: str = ""
+    document_title: str = ""
 
     @property
     def depth(self) -> int:
@@ -58,6 +65,24 @@ class SiteModel:
     pages: tuple[Page, ...]
     nav: tuple[NavItem, ...]
     provenance: dict[str, str]
+
+
+def html_title(page: Page, site_title: str) -> str:
+    """The page's ``<title>``: its document title, then the site's (once, on the home page).
+
+    Both renderers use it, so a page has the same title whichever rendered it.
+
+    Examples
+    --------
+    >>> page = Page("crisis_flow/SYN03", "Southmoor NHS Trust", "notebook",
+    ...             document_title="Crisis and acute flow: Southmoor NHS Trust")
+    >>> html_title(page, "LHS reports")
+    'Crisis and acute flow: Southmoor NHS Trust | LHS reports'
+    >>> html_title(Page("index", "LHS reports", "markdown"), "LHS reports")
+    'LHS reports'
+    """
+    own = page.document_title or page.title
+    return own if own == site_title else f"{own} | {site_title}"
 
 
 def split_front_matter(text: str) -> tuple[dict[str, object], str]:
@@ -167,19 +192,22 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
                             f"{len(family_jobs)} reports")
         pages.append(Page(f"{family.id}/index", family.title, "markdown",
                           listing(project, family.id, family_jobs, by_key),
-                          provenance=provenance, section=family.id))
+                          provenance=provenance, section=family.id,
+                          document_title=f"{family.title}: all reports"))
         for job in family_jobs:
             result = by_key.get(job.key)
             page_provenance = {**provenance, **(job_provenance or {}).get(job.key, {}),
                                "parameters": _describe(job.parameters)}
+            report = f"{family.title}: {job.title}"
             if result is not None and not result.ok:
                 pages.append(Page(f"{family.id}/{job.param_id}", f"{job.title} (failed)",
                                   "markdown", _failed_page(job, result),
-                                  provenance=page_provenance, section=family.id))
+                                  provenance=page_provenance, section=family.id,
+                                  document_title=f"{report} (failed)"))
             elif job.output.is_file():
                 pages.append(Page(f"{family.id}/{job.param_id}", job.title, "notebook",
                                   notebook=job.output, provenance=page_provenance,
-                                  section=family.id))
+                                  section=family.id, document_title=report))
 
     index_meta, index_body = _read_handwritten(project, "index.qmd")
     index_body = index_body.rstrip() + "\n\n## Reports\n\n" + "\n".join(report_lines) + "\n"
@@ -193,8 +221,10 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
     # One hand-written page per statistic family, under methods/.
     for path in sorted((project.root / "methods").glob("*.qmd")):
         meta, body = split_front_matter(path.read_text(encoding="utf-8"))
-        pages.append(Page(f"methods/{path.stem}", str(meta.get("title", path.stem)), "markdown",
-                          body, provenance=provenance, section="methods"))
+        title = str(meta.get("title", path.stem))
+        pages.append(Page(f"methods/{path.stem}", title, "markdown", body,
+                          provenance=provenance, section="methods",
+                          document_title=f"Methods: {title}"))
     pages.append(Page("about-data", "About the data", "markdown", _about_data(),
                       provenance=provenance, section="about-data"))
     nav.append(NavItem("About the data", "about-data.html"))
