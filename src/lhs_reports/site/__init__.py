@@ -18,7 +18,7 @@ from lhs_reports.build.lock import STAGING
 from lhs_reports.build.outcome import JobResult
 from lhs_reports.build.plan import Job, Project
 from lhs_reports.errors import RenderError
-from lhs_reports.site.pages import SiteModel, site_model
+from lhs_reports.site.pages import SiteModel, list_pages, missing_pages, site_model
 from lhs_reports.site.provenance import build_provenance
 from lhs_reports.site.publish import publish, write_text_atomic
 from lhs_reports.site.quarto import quarto_available
@@ -45,7 +45,7 @@ def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResu
     The published site is replaced in one step and only after the audit passed, so a failed
     render or audit leaves the previous site in place.
     """
-    site = site_model(project, jobs, results, build_provenance(project.root, project.data_dir),
+    site = site_model(project, jobs, results, build_provenance(project.root),
                       job_provenance or {})
     chosen = choose_renderer(renderer)
     key = site_key(site, project, chosen)
@@ -88,15 +88,11 @@ def check_every_page(site: SiteModel, rendered: Path, *, renderer: str) -> None:
     Raises :class:`RenderError` naming the missing pages: a renderer that exits cleanly having
     written nothing (Quarto skips hidden folders without a word) must never replace a site.
     """
-    missing = [page.html_path for page in site.pages
-               if not (rendered / page.html_path).is_file()
-               or (rendered / page.html_path).stat().st_size == 0]
+    missing = missing_pages(site, rendered)
     if missing:
-        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5
-                                          else "")
         raise RenderError(
             f"the {renderer} renderer did not produce {len(missing)} of the site's "
-            f"{len(site.pages)} pages: {shown}",
+            f"{len(site.pages)} pages: {list_pages(missing)}",
             path=rendered,
             hint="the published site was left as it was; see the renderer's output above, or "
             "try --renderer builtin",

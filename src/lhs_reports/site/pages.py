@@ -242,3 +242,22 @@ def _read_handwritten(project: Project, name: str) -> tuple[dict[str, object], s
 
 def _describe(parameters: dict[str, object]) -> str:
     return ", ".join(f"{k}={v}" for k, v in parameters.items() if k != "data_dir")
+
+
+def missing_pages(site: SiteModel, rendered: Path) -> list[str]:
+    """The pages of ``site`` (``html_path``) that ``rendered`` lacks or holds empty."""
+    return [page.html_path for page in site.pages
+            if not (rendered / page.html_path).is_file()
+            or (rendered / page.html_path).stat().st_size == 0]
+
+
+def list_pages(paths: Sequence[str], shown: int = 5) -> str:
+    """``a.html, b.html and 3 more``: a list of pages cut for a message.
+
+    Examples
+    --------
+    >>> list_pages(["a.html", "b.html", "c.html"], shown=2)
+    'a.html, b.html and 1 more'
+    """
+    more = f" and {len(paths) - shown} more" if len(paths) > shown else ""
+    return ", ".join(paths[:shown]) + more

@@ -23,22 +23,17 @@ def git_version(root: Path) -> str:
     return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
-def data_fingerprint(data_dir: Path) -> str:
-    """SHA-256 (first 12 hex digits) over the names and contents of every data file, or a
-    phrase saying there are none (never the hash of nothing)."""
-    from lhs_reports.data.reads import fingerprint, glob_files, glob_read
-
-    folder = Path(data_dir)
-    digest = fingerprint([glob_read(folder, "**/*", glob_files(folder, "**/*"), root=folder)])
-    return digest[:12] if digest else "no data files"
+#: What the pages that show no data (home, listings, methods) say in place of a fingerprint.
+NO_DATA = "not applicable: this page shows no data"
 
 
-def build_provenance(root: Path, data_dir: Path) -> dict[str, str]:
-    """Provenance shared by every page of one build."""
+def build_provenance(root: Path) -> dict[str, str]:
+    """Provenance shared by every page of one build (each report page adds the fingerprint of
+    the data its notebook read, so a data change alters only the pages that show those data)."""
     return {
         "lhs-reports version": lhs_reports.__version__,
         "code version (git)": git_version(root),
-        "data fingerprint": data_fingerprint(data_dir) if Path(data_dir).is_dir() else "none",
+        "data fingerprint": NO_DATA,
         "site built": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lhs_reports.errors import RenderError
-from lhs_reports.site.pages import SiteModel
+from lhs_reports.site.pages import SiteModel, list_pages, missing_pages
 from lhs_reports.site.quarto_run import PageProgress, render_timeout, run_quarto
 from lhs_reports.site.quarto_stage import (
     BANNER_INCLUDE,
@@ -220,16 +220,11 @@ def _run(work: Path, plan: RenderPlan, timeout: float | None, progress: bool) ->
 
 def _check_pages(work: Path, site: SiteModel) -> None:
     """Every page of ``site`` exists in the rendered ``_site`` and is not empty."""
-    rendered = work / "_site"
-    missing = [p.html_path for p in site.pages
-               if not (rendered / p.html_path).is_file()
-               or (rendered / p.html_path).stat().st_size == 0]
+    missing = missing_pages(site, work / "_site")
     if missing:
-        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more"
-                                          if len(missing) > 5 else "")
         raise RenderError(
             f"quarto render finished but {len(missing)} of {len(site.pages)} pages are "
-            f"missing or empty: {shown}", path=work,
+            f"missing or empty: {list_pages(missing)}", path=work,
             hint="Quarto skips files under a folder whose name starts with '.' or '_' and "
             "files it does not recognise; check the Quarto output above")
 
