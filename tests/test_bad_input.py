@@ -244,12 +244,14 @@ def test_a_declared_gap_and_end_of_month_dates_are_accepted_with_a_notice(publis
     assert "end-of-month dates (2024-01-31, ...); each is read as its calendar month" in err
 
 
-def test_months_written_as_year_and_month_are_read(published, tmp_path, capsys):
+@pytest.mark.parametrize("written", ["%Y-%m", "%d/%m/%Y"])
+def test_months_written_as_year_and_month_or_day_first_are_read(published, tmp_path, capsys,
+                                                                written):
     root = tmp_path / "project"
     shutil.copytree(published, root, symlinks=True)
     path = root / "data" / "activity_monthly.csv"
     frame = pd.read_csv(path)
-    frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
+    frame["month"] = pd.to_datetime(frame["month"]).dt.strftime(written)
     frame.to_csv(path, index=False)
     assert main(["--project", str(root), "check"]) == 0
     assert main(["--project", str(root), "check", "--params-only"]) == 0
