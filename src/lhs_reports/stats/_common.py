@@ -219,8 +219,8 @@ def require_values(numeric: Numeric, name: str, *, at_least: int = 1, hint: str)
     count = int((~np.isnan(numeric.values)).sum())
     if count < at_least:
         total = len(numeric.values)
-        state = ("is empty" if total == 0 else
-                 f"has no values (all {total} are missing)" if count == 0 else
+        state = ("is missing" if numeric.scalar else "is empty" if total == 0 else
+                 f"is all missing ({total} rows)" if count == 0 else
                  f"has only {count} non-missing value{'s' * (count != 1)}")
         needed = f": at least {at_least} are needed" if at_least > 1 else ""
         raise DataError(f"{name} {state}{needed}", field=name, hint=hint)
@@ -250,7 +250,8 @@ def align(*items: tuple[Any, str]) -> list[Numeric]:
 
 
 def _row_label(numeric: Numeric, mask: np.ndarray) -> Any:
-    return row_label(numeric.index, int(np.flatnonzero(mask)[0]))
+    """The row of the first True in ``mask``; None for a scalar (it has no rows)."""
+    return None if numeric.scalar else row_label(numeric.index, int(np.flatnonzero(mask)[0]))
 
 
 def require(numeric: Numeric, ok: np.ndarray, name: str, problem: str, hint: str) -> None:

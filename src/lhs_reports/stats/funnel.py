@@ -104,12 +104,14 @@ _FLAT = {
 
 
 def _phe_funnel(frame: pd.DataFrame, *, statistic: Statistic, average: float,
-                levels: tuple[float, ...], scale: float) -> FunnelResult:
+                levels: tuple[float, ...], scale: float, names: tuple[str, str]) -> FunnelResult:
     """Points, significance and drawing limits for a PHE funnel around ``average``."""
     missing = frame[["numerator", "denominator"]].isna().any(axis=1).to_numpy()
     if missing.all():
-        raise DataError("no organisation has both a numerator and a denominator",
-                        field="numerator", hint="pass at least one complete row")
+        detail = "no rows" if frame.empty else f"all {len(frame)} rows have a missing value"
+        raise DataError(f"no organisation has both {names[0]} and {names[1]} ({detail})",
+                        field=names[0],
+                        hint="pass at least one complete row")
     if average == 0 or (statistic == "proportion" and average == 1):
         warnings.warn(_FLAT[statistic].format(average * scale), FunnelWarning, stacklevel=3)
     num = frame["numerator"].to_numpy(float)
@@ -203,7 +205,7 @@ def proportion_funnel(successes: Any, trials: Any, *,
     average = pooled(complete["numerator"]) / pooled(complete["denominator"]) if len(
         complete) else math.nan
     return _phe_funnel(frame, statistic="proportion", average=average, levels=levels,
-                       scale=scale)
+                       scale=scale, names=("successes", "trials"))
 
 
 def ratio_funnel(observed: Any, expected: Any, *,
@@ -249,7 +251,8 @@ def ratio_funnel(observed: Any, expected: Any, *,
     levels = check_levels(confidence)
     scale = check_multiplier(multiplier)
     frame = organisations(observed, expected, names=("observed", "expected"), proportion=False)
-    return _phe_funnel(frame, statistic="ratio", average=1.0, levels=levels, scale=scale)
+    return _phe_funnel(frame, statistic="ratio", average=1.0, levels=levels, scale=scale,
+                       names=("observed", "expected"))
 
 
 def rate_funnel(count: Any, population: Any, *,
@@ -306,4 +309,5 @@ def rate_funnel(count: Any, population: Any, *,
     complete = frame.dropna()
     average = pooled(complete["numerator"]) / pooled(complete["denominator"]) if len(
         complete) else math.nan
-    return _phe_funnel(frame, statistic="rate", average=average, levels=levels, scale=scale)
+    return _phe_funnel(frame, statistic="rate", average=average, levels=levels, scale=scale,
+                       names=("count", "population"))

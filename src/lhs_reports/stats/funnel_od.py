@@ -286,7 +286,8 @@ def overdispersed_funnel(numerator: Any, denominator: Any, *, data_type: DataTyp
                                  "almost nothing expected")
     complete = frame.dropna()
     if complete.empty:
-        raise DataError("no organisation has both a numerator and a denominator",
+        detail = "no rows" if frame.empty else f"all {len(frame)} rows have a missing value"
+        raise DataError(f"no organisation has both numerator and denominator ({detail})",
                         field="numerator", hint="pass at least one complete row")
     num = complete["numerator"].to_numpy(float)
     den = complete["denominator"].to_numpy(float)

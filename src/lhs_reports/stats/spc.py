@@ -282,7 +282,7 @@ def xmr(
     if series.empty:
         raise DataError("no values to chart", field="values", hint="pass at least 2 values")
     if series.isna().all():
-        raise DataError(f"values has no values (all {len(series)} are missing)", field="values",
+        raise DataError(f"values is all missing ({len(series)} rows)", field="values",
                         hint="pass at least 2 consecutive values")
     group = np.cumsum(_group_starts(series.index, rebase_at))
     row_labels = series.index if isinstance(values, pd.Series) else None  # else 1-based
@@ -290,15 +290,17 @@ def xmr(
     columns: dict[str, list[Any]] = {k: [] for k in ("mean", "lpl", "upl", "nlpl", "nupl",
                                                      "mr_bar", "moving_range", "special_cause",
                                                      "direction")}
-    for g in np.unique(group):
+    limits = {  # every group's limits first, so that a refused group raises before a warning
+        g: _limits(y_all[group == g], fix_after_n_points, screen_outliers, group=int(g) + 1,
+                   first_row=row_label(row_labels, int(np.flatnonzero(group == g)[0])))
+        for g in np.unique(group)
+    }
+    for g, lim in limits.items():
         y = y_all[group == g]
         if len(y) < SHORT_BASELINE:
             warnings.warn(f"limits group {g + 1} has {len(y)} points (fewer than "
                           f"{SHORT_BASELINE}): treat its limits as trial limits",
                           ShortBaselineWarning, stacklevel=2)
-        start = int(np.flatnonzero(group == g)[0])
-        lim = _limits(y, fix_after_n_points, screen_outliers, group=int(g) + 1,
-                      first_row=row_label(row_labels, start))
         labels, direction = _special_cause(y, lim, run_length=run_length,
                                            trend_length=trend_length,
                                            beyond=two_in_three_beyond_limits)
