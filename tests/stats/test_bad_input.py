@@ -214,6 +214,7 @@ REFUSED: list[tuple[str, Callable[[], Any], str, Any]] = [
                                     offset=with_([1e4] * 14, 0, "pop")), "offset", 1),
     ("its_offset_too_short", lambda: its(COUNTS_BEFORE_AFTER, family="poisson",
                                          offset=[1e4] * 13), "offset", None),
+    ("its_offset_with_a_gaussian_model", lambda: its(NOISY, offset=[1e4] * 14), "offset", None),
     ("its_poisson_all_zero", lambda: its([0] * 14, family="poisson"), "values", None),
     ("its_poisson_none_before", lambda: its([0] * 7 + [3] * 7, family="poisson"), "values", 1),
     ("its_poisson_negative", lambda: its(with_(COUNTS_BEFORE_AFTER, 2, -1), family="poisson"),

@@ -221,7 +221,8 @@ def segmented_regression(
     family
         ``"gaussian"`` (OLS, Newey-West SEs), ``"poisson"`` or ``"quasipoisson"`` (log link).
     offset
-        Population (or person-time) for a rate model; its log is the offset. Must be positive.
+        Population (or person-time) for a rate model (Poisson families only); its log is the
+        offset. Must be positive, one value per point.
     hac_lag
         Newey-West lag for the Gaussian model (default ``floor(4 (n/100)^(2/9))``; 0 = OLS SEs).
     seasonality_harmonics
@@ -299,6 +300,10 @@ def segmented_regression(
                         hint="use fewer seasonal harmonics or a longer series")
     z = z_for(confidence)
     if family == "gaussian":
+        if offset is not None:
+            raise DataError("offset is for the Poisson families (a rate model), not gaussian",
+                            field="offset", hint="use family='poisson' or 'quasipoisson' with "
+                            "counts and a population offset, or divide before a gaussian fit")
         if np.ptp(y) == 0:
             raise DataError(f"values are all equal ({y[0]:g}): there is no variation for a "
                             "segmented regression to model", field="values",
