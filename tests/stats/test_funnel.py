@@ -1123,6 +1123,7 @@ def test_overdispersed_limits_are_ordered_around_the_target(rows, data_type, sr_
         assert ordered(result.limits, result.target, "od_")
 
 
+@pytest.mark.filterwarnings("ignore::lhs_reports.stats.funnel.FunnelWarning")
 @settings(max_examples=60, deadline=None)
 @given(organisations_data, st.randoms(use_true_random=False))
 def test_results_do_not_depend_on_the_order_of_the_organisations(rows, rnd):

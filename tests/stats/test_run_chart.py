@@ -58,6 +58,7 @@ def test_too_few_values_is_a_data_error():
         run_chart([1.0])
 
 
+@pytest.mark.filterwarnings("ignore::lhs_reports.stats.run_chart.TooFewUsefulPointsWarning")
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(0, 20), min_size=5, max_size=40))
 def test_run_lengths_add_up_to_the_useful_points(values):

@@ -1,6 +1,13 @@
 """Pure statistics on numbers and pandas objects: no I/O, no plotting.
 
 Imports nothing else from ``lhs_reports`` except :mod:`lhs_reports.errors`.
+
+Every function reads its numbers through one converter (``_common.as_numeric``), so bad input
+is refused the same way everywhere: text that is not a number, ``inf`` and ``-inf`` raise
+:class:`~lhs_reports.errors.DataError` naming the argument (or column), the row (a Series'
+index label, else the 1-based position) and the value. Each function then refuses what it
+cannot compute (all-missing or degenerate input) or returns a documented result with a
+warning; its docstring's Raises and Warns sections say which.
 """
 
 from lhs_reports.stats.compare import benchmark_comparison
@@ -29,7 +36,7 @@ from lhs_reports.stats.rates import (
     proportion,
     wilson_interval,
 )
-from lhs_reports.stats.run_chart import run_chart
+from lhs_reports.stats.run_chart import TooFewUsefulPointsWarning, run_chart
 from lhs_reports.stats.spc import (
     MDC_EXCEL,
     ShortBaselineWarning,
@@ -57,6 +64,7 @@ __all__ = [
     "SegmentedRegression",
     "ShortBaselineWarning",
     "TooFewAreasWarning",
+    "TooFewUsefulPointsWarning",
     "assign_quantiles",
     "assurance_icon",
     "benchmark_comparison",

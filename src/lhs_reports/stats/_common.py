@@ -79,24 +79,152 @@ class Numeric:
         return result
 
 
+#: Offending values are cut to this many characters in error messages.
+SHOWN_CHARS = 40
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` cut to :data:`SHOWN_CHARS` characters, for an error message.
+
+    >>> shown("n/a"), shown("x" * 60)[-3:]
+    ("'n/a'", 'xx…')
+    """
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
+def row_label(index: pd.Index | None, position: int) -> Any:
+    """What a user calls a row: its index label for a Series, else its 1-based position."""
+    return index[position] if index is not None else position + 1
+
+
+def _where(index: pd.Index | None, position: int, scalar: bool) -> tuple[str, Any]:
+    if scalar:
+        return "", None
+    label = row_label(index, position)
+    return f" at row {label}", label
+
+
+def _as_column(x: Any, name: str) -> pd.Series:
+    """A scalar or array-like as a one-dimensional Series (text kept as it was given)."""
+    try:
+        array = np.asarray(x)
+    except (TypeError, ValueError):
+        array = None
+    if array is None or array.ndim > 1:
+        raise DataError(f"{name} must be a number or a one-dimensional list of numbers",
+                        field=name, hint=f"pass one value per row for {name}, e.g. one column")
+    if array.dtype.kind in "USO":  # keep the caller's objects so messages show what was given
+        array = np.empty(array.size, dtype=object)
+        array[:] = [x] if np.ndim(x) == 0 else list(x)
+    return pd.Series(array.reshape(-1))
+
+
+def _floats(column: pd.Series, name: str, index: pd.Index | None, scalar: bool) -> np.ndarray:
+    """The column as floats (missing as NaN), refusing dates and text that is not a number."""
+    dtype = column.dtype
+    if dtype.kind in "mMc":
+        kind = "complex numbers" if dtype.kind == "c" else "dates or durations"
+        raise DataError(f"{name} must be real numbers, got {kind} ({dtype})", field=name,
+                        hint=f"pass the numbers to analyse as {name}")
+    if pd.api.types.is_numeric_dtype(dtype):
+        return column.to_numpy(dtype=float, na_value=np.nan)
+    objects = column.astype(object)
+    numbers = pd.to_numeric(objects, errors="coerce")
+    refused = numbers.isna().to_numpy() & objects.notna().to_numpy()
+    if refused.any():
+        position = int(np.flatnonzero(refused)[0])
+        where, label = _where(index, position, scalar)
+        raise DataError(
+            f"{name} is not a number{where} (got {shown(objects.iloc[position])})",
+            field=name, row=label,
+            hint=f"convert {name} to numbers; leave a missing value empty or NaN, not text",
+        )
+    try:
+        return numbers.to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must be numeric", field=name,
+                        hint=f"convert {name} to numbers") from None
+
+
 def as_numeric(x: Any, name: str) -> Numeric:
     """Coerce a scalar, array-like or Series to float, keeping a Series' index.
 
-    Raises :class:`DataError` if the values are not numeric.
+    The one place where the statistics read numbers. Missing values (``None``, ``NaN``,
+    ``pd.NA``) become NaN and numbers written as text (``"12"``) are read as numbers. Anything
+    else raises :class:`DataError` naming ``name``, the row (a Series' index label, else the
+    1-based position) and the offending value: text that is not a number (cut to 40
+    characters), ``inf`` or ``-inf``, dates, complex numbers, tables and nested lists.
+
+    Examples
+    --------
+    >>> as_numeric(pd.Series([1, None], index=["a", "b"]), "count").values.tolist()
+    [1.0, nan]
+    >>> as_numeric(["3", "n/a"], "count")
+    Traceback (most recent call last):
+    ...
+    lhs_reports.errors.DataError: count is not a number at row 2 (got 'n/a')
+    ...
     """
-    scalar = np.ndim(x) == 0 and not isinstance(x, pd.Series)
-    index = x.index if isinstance(x, pd.Series) else None
-    try:
-        values = np.asarray(pd.to_numeric(pd.Series(np.atleast_1d(x)), errors="raise"), float)
-    except (TypeError, ValueError) as exc:
+    if isinstance(x, pd.DataFrame):
+        raise DataError(f"{name} must be one column of numbers, got a table of "
+                        f"{x.shape[1]} columns", field=name,
+                        hint=f"pass one column of the table as {name}")
+    if isinstance(x, pd.Series):
+        scalar, index, column = False, x.index, x.reset_index(drop=True)
+    else:
+        column = _as_column(x, name)
+        scalar, index = np.ndim(x) == 0, None
+    values = _floats(column, name, index, scalar)
+    infinite = np.isinf(values)
+    if infinite.any():
+        position = int(np.flatnonzero(infinite)[0])
+        where, label = _where(index, position, scalar)
         raise DataError(
-            f"{name} must be numeric ({exc})",
-            field=name,
-            hint=f"convert {name} to numbers; use NaN for missing values",
-        ) from None
-    if values.ndim != 1:
-        raise DataError(f"{name} must be one-dimensional", field=name)
+            f"{name} is infinite{where} (got {values[position]:g})", field=name, row=label,
+            hint="use NaN for a missing value; an infinite value usually comes from a "
+                 "division by zero upstream",
+        )
     return Numeric(values, index, scalar)
+
+
+def as_series(values: Any, name: str) -> pd.Series:
+    """:func:`as_numeric` as a float Series: the caller's index, or 0, 1, 2, ... for arrays."""
+    numeric = as_numeric(values, name)
+    index = numeric.index if numeric.index is not None else pd.RangeIndex(len(numeric.values))
+    return pd.Series(numeric.values, index=index,
+                     name=values.name if isinstance(values, pd.Series) else None)
+
+
+def optional_number(value: Any, name: str) -> float | None:
+    """A single finite number, or None for ``None``/NaN (no value); else :class:`DataError`.
+
+    >>> optional_number(2, "target"), optional_number(float("nan"), "target")
+    (2.0, None)
+    """
+    if value is None:
+        return None
+    numeric = as_numeric(value, name)
+    if not numeric.scalar:
+        raise DataError(f"{name} must be a single number, got {shown(value)}", field=name)
+    number = float(numeric.values[0])
+    return None if np.isnan(number) else number
+
+
+def require_values(numeric: Numeric, name: str, *, at_least: int = 1, hint: str) -> int:
+    """Raise :class:`DataError` unless ``numeric`` has ``at_least`` non-missing values.
+
+    Returns the number of non-missing values.
+    """
+    count = int((~np.isnan(numeric.values)).sum())
+    if count < at_least:
+        total = len(numeric.values)
+        state = ("is missing" if numeric.scalar else "is empty" if total == 0 else
+                 f"is all missing ({total} rows)" if count == 0 else
+                 f"has only {count} non-missing value{'s' * (count != 1)}")
+        needed = f": at least {at_least} are needed" if at_least > 1 else ""
+        raise DataError(f"{name} {state}{needed}", field=name, hint=hint)
+    return count
 
 
 def align(*items: tuple[Any, str]) -> list[Numeric]:
@@ -122,10 +250,8 @@ def align(*items: tuple[Any, str]) -> list[Numeric]:
 
 
 def _row_label(numeric: Numeric, mask: np.ndarray) -> Any:
-    position = int(np.flatnonzero(mask)[0])
-    if numeric.index is not None:
-        return numeric.index[position]
-    return position + 1
+    """The row of the first True in ``mask``; None for a scalar (it has no rows)."""
+    return None if numeric.scalar else row_label(numeric.index, int(np.flatnonzero(mask)[0]))
 
 
 def require(numeric: Numeric, ok: np.ndarray, name: str, problem: str, hint: str) -> None:

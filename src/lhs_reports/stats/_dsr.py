@@ -21,6 +21,7 @@ from lhs_reports.stats._common import (
     check_multiplier,
     multiplier_label,
     require,
+    require_values,
 )
 from lhs_reports.stats.rates import byar_interval
 
@@ -197,9 +198,11 @@ def directly_standardised_rate(counts: Any, populations: Any, *, standard: Any =
     Raises
     ------
     DataError
-        Negative counts, populations that are missing or <= 0 (naming the band), a number of
-        bands different from the standard's, negative or missing weights, a bad confidence
-        level or multiplier.
+        Text that is not a number or an infinite value in any input (naming the band),
+        negative counts, counts that are all missing, populations that are missing or <= 0
+        (naming the band), a number of bands different from the standard's, negative or
+        missing weights, a bad confidence level or multiplier. All-zero counts are not an
+        error: the DSR is not calculated (fewer than 10 events), as for any small count.
 
     Notes
     -----
@@ -223,6 +226,8 @@ def directly_standardised_rate(counts: Any, populations: Any, *, standard: Any =
     scale = check_multiplier(multiplier)
     x, n = align((counts, "counts"), (populations, "populations"))
     require(x, x.values >= 0, "counts", "must not be negative", "counts are 0 or more")
+    require_values(x, "counts", hint="give a count for each age band (0 where there were no "
+                   "events); missing counts are read as 0 only when some are given")
     require(n, n.values > 0, "populations", "must be greater than 0",
             "every age band needs a population; merge empty bands into their neighbours")
     if np.isnan(n.values).any():

@@ -12,7 +12,13 @@ import numpy as np
 import pandas as pd
 
 from lhs_reports.errors import DataError
-from lhs_reports.stats._common import as_numeric, check_confidence, check_multiplier, require
+from lhs_reports.stats._common import (
+    as_numeric,
+    check_confidence,
+    check_multiplier,
+    require,
+    require_values,
+)
 from lhs_reports.stats._dsr import (
     NONINDEPENDENT,
     check_weights,
@@ -97,12 +103,13 @@ def directly_standardised_rates(frame: pd.DataFrame, *, count: str = "count",
     -------
     pandas.DataFrame
         One row per group, indexed by the group keys, with the columns of
-        :func:`directly_standardised_rate`.
+        :func:`directly_standardised_rate`. An empty table gives an empty result.
 
     Raises
     ------
     DataError
-        As :func:`directly_standardised_rate`; also a missing column, a band not in the
+        As :func:`directly_standardised_rate` (naming the column and the row label); also a
+        table whose counts are all missing, a missing column, a band not in the
         standard, a band repeated in a group, or a group missing a band's population (naming
         the group and band).
 
@@ -148,6 +155,9 @@ def directly_standardised_rates(frame: pd.DataFrame, *, count: str = "count",
     weights = check_weights(weights_series)
     x = as_numeric(frame[count], count)
     require(x, x.values >= 0, count, "must not be negative", "counts are 0 or more")
+    if len(frame):  # an empty table gives an empty result; rows without any count do not
+        require_values(x, count, hint="give a count per group and age band (0 where there "
+                       "were no events)")
     n = as_numeric(frame[population], population)
     require(n, n.values > 0, population, "must be greater than 0",
             "every age band needs a population; merge empty bands into their neighbours")

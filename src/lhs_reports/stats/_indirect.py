@@ -18,6 +18,7 @@ from lhs_reports.stats._common import (
     check_multiplier,
     multiplier_label,
     require,
+    require_values,
 )
 from lhs_reports.stats.rates import byar_interval, exact_poisson_interval
 
@@ -46,8 +47,13 @@ def _observed_expected(observed: Any, populations: Any, reference_counts: Any,
                         field="reference_populations",
                         row=n_ref.index[position] if n_ref.index is not None else position + 1,
                         hint="every reference age band needs a population")
+    require_values(n, "populations", hint="give the group's population for each age band")
+    require_values(x_ref, "reference_counts",
+                   hint="give the reference events for each age band (0 where none)")
     o = as_numeric(observed, "observed")
     require(o, o.values >= 0, "observed", "must not be negative", "counts are 0 or more")
+    require_values(o, "observed", hint="give the observed events per age band (0 where none) "
+                   "or their total")
     if o.scalar:
         total = float(o.values[0])
     elif len(o.values) != len(n.values):
@@ -68,10 +74,7 @@ def _observed_expected(observed: Any, populations: Any, reference_counts: Any,
 def _indirect_frame(observed: float, expected: float, scale: float, confidence: float,
                     statistic: str) -> pd.DataFrame:
     level = check_confidence(confidence)
-    if np.isnan(observed):
-        lower = upper = np.nan
-        method = None
-    elif observed < EXACT_BELOW:
+    if observed < EXACT_BELOW:
         lower, upper = exact_poisson_interval(observed, confidence=level)
         method = "Exact"
     else:
@@ -116,9 +119,11 @@ def indirectly_standardised_ratio(observed: Any, populations: Any, reference_cou
     Raises
     ------
     DataError
-        Negative counts or populations, missing or non-positive reference populations,
-        inputs of different lengths, an expected count of 0, a bad confidence level or
-        multiplier.
+        Text that is not a number or an infinite value in any input (naming the band),
+        negative counts or populations, observed counts, populations or reference counts
+        that are all missing, missing or non-positive reference populations, inputs of
+        different lengths, an expected count of 0, a bad confidence level or multiplier.
+        An observed count of 0 is not an error: the ratio is 0 with exact limits.
 
     Notes
     -----

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from lhs_reports.stats._common import align
+from lhs_reports.stats._common import align, require
 
 __all__ = ["BenchmarkComparison", "benchmark_comparison"]
 
@@ -37,6 +37,13 @@ def benchmark_comparison(lower_ci: Any, upper_ci: Any, benchmark: Any) -> Any:
         ``"higher"`` when the benchmark is below the lower limit, ``"lower"`` when above the upper
         limit, ``"similar"`` otherwise, and ``"not compared"`` when any of the three is missing.
 
+    Raises
+    ------
+    DataError
+        Text that is not a number or an infinite value in any argument, a lower limit above
+        its upper limit (naming the row), or inputs of different lengths. Empty inputs give an
+        empty result.
+
     Notes
     -----
     Equality counts as "similar" (the benchmark inside the closed interval), as in Fingertips.
@@ -53,6 +60,8 @@ def benchmark_comparison(lower_ci: Any, upper_ci: Any, benchmark: Any) -> Any:
     lower, upper, bench = align((lower_ci, "lower_ci"), (upper_ci, "upper_ci"),
                                 (benchmark, "benchmark"))
     lo, hi, b = lower.values, upper.values, bench.values
+    require(lower, np.isnan(hi) | (lo <= hi), "lower_ci", "must not exceed upper_ci",
+            "check the lower and upper confidence-limit columns are not swapped")
     missing = np.isnan(lo) | np.isnan(hi) | np.isnan(b)
     with np.errstate(invalid="ignore"):
         result = np.select([missing, lo > b, hi < b], ["not compared", "higher", "lower"],

@@ -46,6 +46,7 @@ References
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -94,13 +95,25 @@ _METHODS = {
 }
 
 
+_FLAT = {
+    "proportion": "the pooled proportion is {:g} (no organisation differs from any other): the "
+                  "limits have zero width and every organisation is 'Not significant'",
+    "rate": "no organisation has any events, so the pooled rate is {:g}: the limits have zero "
+            "width and every organisation is 'Not significant'",
+}
+
+
 def _phe_funnel(frame: pd.DataFrame, *, statistic: Statistic, average: float,
-                levels: tuple[float, ...], scale: float) -> FunnelResult:
+                levels: tuple[float, ...], scale: float, names: tuple[str, str]) -> FunnelResult:
     """Points, significance and drawing limits for a PHE funnel around ``average``."""
     missing = frame[["numerator", "denominator"]].isna().any(axis=1).to_numpy()
     if missing.all():
-        raise DataError("no organisation has both a numerator and a denominator",
-                        field="numerator", hint="pass at least one complete row")
+        detail = "no rows" if frame.empty else f"all {len(frame)} rows have a missing value"
+        raise DataError(f"no organisation has both {names[0]} and {names[1]} ({detail})",
+                        field=names[0],
+                        hint="pass at least one complete row")
+    if average == 0 or (statistic == "proportion" and average == 1):
+        warnings.warn(_FLAT[statistic].format(average * scale), FunnelWarning, stacklevel=3)
     num = frame["numerator"].to_numpy(float)
     den = frame["denominator"].to_numpy(float)
     points = frame.copy()
@@ -157,6 +170,18 @@ def proportion_funnel(successes: Any, trials: Any, *,
         ("High (0.001)", "High (0.025)", "Low (0.001)", "Low (0.025)", "Not significant");
         ``outlier`` from the highest level.
 
+    Raises
+    ------
+    DataError
+        Text that is not a number or an infinite value (naming the argument and row),
+        negative successes, trials of 0 or less, successes above trials, no complete row.
+
+    Warns
+    -----
+    FunnelWarning
+        When the pooled proportion is 0 or 1 (no successes anywhere, or nothing but): the
+        limits then have zero width and every organisation is "Not significant".
+
     Notes
     -----
     An organisation is "High (0.001)" when x/n is above the 99.8% limit at its n, and so on,
@@ -180,7 +205,7 @@ def proportion_funnel(successes: Any, trials: Any, *,
     average = pooled(complete["numerator"]) / pooled(complete["denominator"]) if len(
         complete) else math.nan
     return _phe_funnel(frame, statistic="proportion", average=average, levels=levels,
-                       scale=scale)
+                       scale=scale, names=("successes", "trials"))
 
 
 def ratio_funnel(observed: Any, expected: Any, *,
@@ -204,6 +229,13 @@ def ratio_funnel(observed: Any, expected: Any, *,
     FunnelResult
         Target 1 × multiplier; exact Poisson limits at each E; PHE's significance labels.
 
+    Raises
+    ------
+    DataError
+        Text that is not a number or an infinite value (naming the argument and row),
+        negative observed counts, expected counts of 0 or less, no complete row. Observed
+        counts that are all 0 are not an error: each is judged against its expected count.
+
     Notes
     -----
     Significance as PHE ``funnel_ratio_significance``: "High (0.001)" when the 99.8% interval
@@ -219,7 +251,8 @@ def ratio_funnel(observed: Any, expected: Any, *,
     levels = check_levels(confidence)
     scale = check_multiplier(multiplier)
     frame = organisations(observed, expected, names=("observed", "expected"), proportion=False)
-    return _phe_funnel(frame, statistic="ratio", average=1.0, levels=levels, scale=scale)
+    return _phe_funnel(frame, statistic="ratio", average=1.0, levels=levels, scale=scale,
+                       names=("observed", "expected"))
 
 
 def rate_funnel(count: Any, population: Any, *,
@@ -244,6 +277,18 @@ def rate_funnel(count: Any, population: Any, *,
         Target = Σcount / Σpopulation × multiplier; the limits at each population are the
         ratio funnel at the expected count population × average rate, times the average rate.
 
+    Raises
+    ------
+    DataError
+        Text that is not a number or an infinite value (naming the argument and row),
+        negative counts, populations of 0 or less, no complete row.
+
+    Warns
+    -----
+    FunnelWarning
+        When no organisation has any events: the pooled rate is 0, the limits have zero width
+        and every organisation is "Not significant".
+
     Notes
     -----
     Significance as PHE for crude rates: the average rate against the organisation's exact
@@ -264,4 +309,5 @@ def rate_funnel(count: Any, population: Any, *,
     complete = frame.dropna()
     average = pooled(complete["numerator"]) / pooled(complete["denominator"]) if len(
         complete) else math.nan
-    return _phe_funnel(frame, statistic="rate", average=average, levels=levels, scale=scale)
+    return _phe_funnel(frame, statistic="rate", average=average, levels=levels, scale=scale,
+                       names=("count", "population"))

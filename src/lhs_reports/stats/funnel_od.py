@@ -234,6 +234,21 @@ def overdispersed_funnel(numerator: Any, denominator: Any, *, data_type: DataTyp
         ``od_lower_95`` ... ``od_upper_998`` (NaN when not adjusted), ``significance`` and
         ``outlier`` from the limits in force; ``phi``, ``tau2``, ``adjusted``.
 
+    Raises
+    ------
+    DataError
+        Text that is not a number or an infinite value (naming the argument and row),
+        negative numerators, denominators of 0 or less, numerators above denominators
+        (``"PR"``), no complete row, no events at all (``"RC"``), a bad option.
+
+    Warns
+    -----
+    UnadjustedLimitsWarning
+        φ <= 1 (e.g. every organisation on the target: φ = 0) or fewer than two usable
+        z-scores: the unadjusted limits are in force.
+    FunnelWarning
+        Organisations with no events under the SHMI log transform (left out of φ and τ²).
+
     Notes
     -----
     z-scores: SR-SHMI √E·log(O/E); SR-CQC (√(O/E) − 1)·2√E; PR (asin√(O/n) − asin√p̄)·2√n;
@@ -271,7 +286,8 @@ def overdispersed_funnel(numerator: Any, denominator: Any, *, data_type: DataTyp
                                  "almost nothing expected")
     complete = frame.dropna()
     if complete.empty:
-        raise DataError("no organisation has both a numerator and a denominator",
+        detail = "no rows" if frame.empty else f"all {len(frame)} rows have a missing value"
+        raise DataError(f"no organisation has both numerator and denominator ({detail})",
                         field="numerator", hint="pass at least one complete row")
     num = complete["numerator"].to_numpy(float)
     den = complete["denominator"].to_numpy(float)

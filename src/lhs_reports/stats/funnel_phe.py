@@ -113,7 +113,14 @@ def funnel_limits(denominators: Any, *, target: float, statistic: Statistic,
     -------
     pandas.DataFrame
         ``denominator`` and, per level, ``lower_<label>`` and ``upper_<label>`` (``lower_95``,
-        ``upper_95``, ``lower_998``, ``upper_998`` by default).
+        ``upper_95``, ``lower_998``, ``upper_998`` by default). One row per denominator: a
+        missing denominator gives missing limits, an empty input an empty table.
+
+    Raises
+    ------
+    DataError
+        A denominator that is text, infinite or 0 or less (naming the row); a target that is
+        not a finite number in range; a bad statistic, confidence level or multiplier.
 
     Notes
     -----

@@ -27,20 +27,33 @@ References
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from lhs_reports.errors import DataError
-from lhs_reports.stats._common import check_confidence, z_for
+from lhs_reports.stats._common import (
+    Numeric,
+    as_numeric,
+    check_confidence,
+    require,
+    require_values,
+    row_label,
+    shown,
+    z_for,
+)
 
 Family = Literal["gaussian", "poisson", "quasipoisson"]
 MIN_POINTS_EACH_SIDE = 3
+#: A quasi-Poisson dispersion below this means the model fits every count exactly.
+MIN_DISPERSION: Final = 1e-10
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,68 @@ def _position(index: pd.Index, intervention_at: Any) -> int:
                     hint="give the first post-intervention index label (e.g. a month) or position")
 
 
+def _complete(numeric: Numeric, name: str, hint: str) -> None:
+    """Raise :class:`DataError` at the first missing value of ``numeric``."""
+    missing = np.isnan(numeric.values)
+    if missing.any():
+        label = row_label(numeric.index, int(np.flatnonzero(missing)[0]))
+        raise DataError(f"{name} has a missing value at row {label}", field=name, row=label,
+                        hint=hint)
+
+
+def _per_point(x: Any, name: str, n: int, hint: str) -> Numeric:
+    """A complete, finite numeric input with one value per point of the series."""
+    numeric = as_numeric(x, name)
+    if numeric.scalar or len(numeric.values) != n:
+        size = "one value" if numeric.scalar else f"{len(numeric.values)} values"
+        raise DataError(f"{name} has {size} but the series has {n} points", field=name,
+                        hint=hint)
+    _complete(numeric, name, hint)
+    return numeric
+
+
+def _whole(value: Any, name: str, low: int) -> int:
+    if (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
+            or not float(value).is_integer() or value < low):
+        raise DataError(f"{name} must be a whole number of at least {low}, got {shown(value)}",
+                        field=name)
+    return int(value)
+
+
+def _check_events(y: np.ndarray, position: int, labels: pd.Index | None) -> None:
+    """A rate ratio needs events: in the series, before and after the intervention."""
+    if not y.sum() > 0:
+        raise DataError("no events: a rate ratio cannot be estimated (every count is 0)",
+                        field="values", hint="a Poisson model needs some events; check the "
+                        "counts, or report that there were none")
+    for part, rows in (("before", slice(0, position)), ("after", slice(position, None))):
+        if not y[rows].sum() > 0:
+            first = row_label(labels, range(len(y))[rows][0])
+            raise DataError(f"no events {part} the intervention: the change in level cannot "
+                            "be estimated as a rate ratio", field="values", row=first,
+                            hint="a Poisson model needs events on both sides of the "
+                            "intervention")
+
+
+def _fit_counts(model: Any, family: str) -> Any:
+    """Poisson fit; quasi-Poisson rescales by the Pearson dispersion, refusing an exact fit."""
+    with warnings.catch_warnings():
+        # Events on both sides are checked first, so a count series fitted exactly (e.g. a
+        # constant one) is a perfect fit, not the separation statsmodels warns about.
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        fit = model.fit(tol=1e-12)
+        if family == "poisson":
+            return fit
+        if not fit.pearson_chi2 / fit.df_resid >= MIN_DISPERSION:
+            raise DataError(
+                "the model fits every count exactly (e.g. a constant series): the quasi-"
+                "Poisson dispersion is 0, so its standard errors cannot be estimated",
+                field="values", hint="use family='poisson', whose standard errors do not "
+                "come from the residuals")
+        # Start from the Poisson fit: statsmodels' own first guess fails on a constant series.
+        return model.fit(scale="X2", tol=1e-12, start_params=fit.params)
+
+
 def design_matrix(n: int, position: int, *, slope_change: bool = True,
                   harmonics: int = 0, period: int = 12,
                   period_position: np.ndarray | None = None) -> pd.DataFrame:
@@ -146,7 +221,8 @@ def segmented_regression(
     family
         ``"gaussian"`` (OLS, Newey-West SEs), ``"poisson"`` or ``"quasipoisson"`` (log link).
     offset
-        Population (or person-time) for a rate model; its log is the offset. Must be positive.
+        Population (or person-time) for a rate model (Poisson families only); its log is the
+        offset. Must be positive, one value per point.
     hac_lag
         Newey-West lag for the Gaussian model (default ``floor(4 (n/100)^(2/9))``; 0 = OLS SEs).
     seasonality_harmonics
@@ -165,6 +241,25 @@ def segmented_regression(
         ``coefficients`` has ``estimate``, ``std_error``, ``lower_ci``, ``upper_ci``,
         ``p_value`` (and ``rate_ratio``, ``rr_lower``, ``rr_upper`` for log links).
 
+    Raises
+    ------
+    DataError
+        ``values`` (or ``offset``, ``period_position``) with text that is not a number, an
+        infinite or missing value (naming the row) or the wrong length; an intervention
+        leaving fewer than 3 points on a side; more terms than points; a Gaussian series
+        whose values are all equal (no variation to model); for the Poisson families,
+        negative counts, no events at all ("no events: a rate ratio cannot be estimated") or
+        none before or after the intervention, an offset of 0 or less; for quasi-Poisson, a
+        model that fits every count exactly, such as a constant series (dispersion 0, so no
+        standard errors: use ``family="poisson"``); a bad option.
+
+    Notes
+    -----
+    A constant count series is a legitimate Poisson fit: rate ratios of 1 with Poisson
+    standard errors (statsmodels' perfect-prediction warning is silenced, since events on
+    both sides of the intervention are checked first). When the residuals are exactly 0 the
+    Durbin-Watson statistic and Ljung-Box p-value are NaN.
+
     Examples
     --------
     >>> y = [10, 11, 12, 13, 14, 20, 21, 22, 23, 24]
@@ -176,25 +271,44 @@ def segmented_regression(
         raise DataError(f"family must be gaussian, poisson or quasipoisson, got {family!r}",
                         field="family", hint="use poisson/quasipoisson for counts")
     check_confidence(confidence)
-    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, float))
-    y = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-    if np.isnan(y).any():
-        raise DataError("values contain missing entries", field="values",
-                        row=int(np.flatnonzero(np.isnan(y))[0]) + 1,
-                        hint="segmented regression needs a complete series; impute or trim")
+    hac_lag = None if hac_lag is None else _whole(hac_lag, "hac_lag", 0)
+    harmonics = _whole(seasonality_harmonics, "seasonality_harmonics", 0)
+    numeric = as_numeric(values, "values")
+    require_values(numeric, "values", hint="pass the outcome for every period")
+    _complete(numeric, "values", "segmented regression needs a complete series; impute or trim")
+    y, labels = numeric.values, numeric.index
     n = len(y)
-    position = _position(series.index, intervention_at)
+    index = labels if labels is not None else pd.RangeIndex(n)
+    position = _position(index, intervention_at)
     if position < MIN_POINTS_EACH_SIDE or n - position < MIN_POINTS_EACH_SIDE:
         raise DataError(
             f"the intervention must leave at least {MIN_POINTS_EACH_SIDE} points on each side "
             f"(it leaves {position} before and {n - position} after)",
             field="intervention_at", hint="check the intervention date against the series")
-    exog = design_matrix(n, position, slope_change=slope_change,
-                         harmonics=seasonality_harmonics, period=period,
-                         period_position=period_position)
+    if harmonics:
+        if not (isinstance(period, (int, float, np.number)) and not isinstance(period, bool)
+                and np.isfinite(period) and period > 0):
+            raise DataError(f"period must be a positive number, got {shown(period)}",
+                            field="period", hint="12 for months, 52 for weeks")
+        if period_position is not None:
+            period_position = _per_point(period_position, "period_position", n,
+                                         "give each point's position in the season").values
+    exog = design_matrix(n, position, slope_change=slope_change, harmonics=harmonics,
+                         period=period, period_position=period_position)
+    if n <= exog.shape[1]:
+        raise DataError(f"{n} points cannot fit {exog.shape[1]} terms", field="values",
+                        hint="use fewer seasonal harmonics or a longer series")
     z = z_for(confidence)
     if family == "gaussian":
-        lag = _default_lag(n) if hac_lag is None else int(hac_lag)
+        if offset is not None:
+            raise DataError("offset is for the Poisson families (a rate model), not gaussian",
+                            field="offset", hint="use family='poisson' or 'quasipoisson' with "
+                            "counts and a population offset, or divide before a gaussian fit")
+        if np.ptp(y) == 0:
+            raise DataError(f"values are all equal ({y[0]:g}): there is no variation for a "
+                            "segmented regression to model", field="values",
+                            hint="a constant series shows no change at the intervention")
+        lag = _default_lag(n) if hac_lag is None else hac_lag
         model = sm.OLS(y, exog)
         fit = (model.fit(cov_type="HAC", cov_kwds={"maxlags": lag}) if lag > 0
                else model.fit())
@@ -203,19 +317,17 @@ def segmented_regression(
                   else "OLS segmented regression")
         residuals = np.asarray(fit.resid)
     else:
-        if (y < 0).any():
-            raise DataError("counts must not be negative", field="values",
-                            hint="Poisson models need counts of 0 or more")
+        require(numeric, y >= 0, "values", "must not be negative",
+                "Poisson models need counts of 0 or more")
+        _check_events(y, position, labels)
         log_offset = None
         if offset is not None:
-            off = np.asarray(offset, dtype=float)
-            if off.shape != y.shape or (off <= 0).any() or np.isnan(off).any():
-                raise DataError("offset must be positive, one value per point", field="offset",
-                                hint="give the population for every period")
-            log_offset = np.log(off)
+            off = _per_point(offset, "offset", n, "give the population for every period")
+            require(off, off.values > 0, "offset", "must be greater than 0",
+                    "give the population for every period")
+            log_offset = np.log(off.values)
         model = sm.GLM(y, exog, family=sm.families.Poisson(), offset=log_offset)
-        fit = model.fit(scale="X2", tol=1e-12) if family == "quasipoisson" \
-            else model.fit(tol=1e-12)
+        fit = _fit_counts(model, family)
         dispersion = float(fit.scale)
         method = ("quasi-Poisson" if family == "quasipoisson" else "Poisson") + \
             " segmented regression (log link" + (", population offset)" if offset is not None
@@ -238,16 +350,18 @@ def segmented_regression(
         fitted = np.asarray(fit.fittedvalues)
         counterfactual = counter_exog.to_numpy() @ params
     else:
-        base = 0.0 if offset is None else np.log(np.asarray(offset, float))
+        base = 0.0 if log_offset is None else log_offset
         fitted = np.exp(exog.to_numpy() @ params + base)
         counterfactual = np.exp(counter_exog.to_numpy() @ params + base)
-    lb = acorr_ljungbox(residuals, lags=[min(12, n // 4)], return_df=True)
+    with np.errstate(divide="ignore", invalid="ignore"):  # an exact fit: NaN diagnostics
+        lb = acorr_ljungbox(residuals, lags=[min(12, n // 4)], return_df=True)
+        watson = float(durbin_watson(residuals))
     return SegmentedRegression(
         coefficients=coefficients,
-        fitted=pd.Series(fitted, index=series.index, name="fitted"),
-        counterfactual=pd.Series(counterfactual, index=series.index, name="counterfactual"),
+        fitted=pd.Series(fitted, index=index, name="fitted"),
+        counterfactual=pd.Series(counterfactual, index=index, name="counterfactual"),
         family=family, method=method, confidence=confidence, dispersion=dispersion,
-        durbin_watson=float(durbin_watson(residuals)),
+        durbin_watson=watson,
         ljung_box_p=float(lb["lb_pvalue"].iloc[0]),
         intervention_position=position, hac_lag=lag, attrs={"kind": "its"},
     )

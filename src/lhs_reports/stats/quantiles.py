@@ -43,14 +43,22 @@ def assign_quantiles(values: Any, *, n_quantiles: int = 10, invert: bool = True)
     -------
     ndarray or Series
         Quantiles as floats, NaN where there is no value, or for every area when fewer areas have
-        a value than ``n_quantiles`` (with a :class:`TooFewAreasWarning`).
+        a value than ``n_quantiles`` (with a :class:`TooFewAreasWarning`; all-missing values
+        included). An empty input gives an empty result, without a warning.
+
+    Raises
+    ------
+    DataError
+        Text that is not a number or an infinite value (naming the row), a bad
+        ``n_quantiles`` or ``invert``.
 
     Notes
     -----
     With m areas holding a value and r the rank of an area (ties take the lowest rank; when
     ``invert`` the values are first subtracted from their maximum), the quantile is
     ``floor((q + 1) - ceiling(((m + 1) - r) / (m / q)))``, and 0 becomes 1. Tied areas share a
-    quantile; OHID advises a manual look where ties straddle a boundary. Apply it per group
+    quantile (values that are all equal are all in quantile 1); OHID advises a manual look
+    where ties straddle a boundary. Apply it per group
     (``frame.groupby(region)[value].transform(assign_quantiles)``) for quantiles within groups.
     Validated against every grouped case of the PHEindicatormethods quantiles workbook.
 
@@ -74,7 +82,7 @@ def assign_quantiles(values: Any, *, n_quantiles: int = 10, invert: bool = True)
     rank = adjusted.rank(method="min", na_option="keep").to_numpy()
     m = int(series.notna().sum())
     if m < n_quantiles:
-        if m:
+        if len(series):
             warnings.warn(f"{m} areas have a value, fewer than the {n_quantiles} quantiles "
                           "requested: no quantiles assigned", TooFewAreasWarning, stacklevel=2)
         quantile = np.full(len(series), np.nan)

@@ -5,6 +5,12 @@ caller's shape (float, ndarray, or Series with the input's index). Frame-level f
 named after the statistic and return ``value``, ``lower_ci``, ``upper_ci``, ``confidence`` and
 ``method`` columns so a page can say how every number was made.
 
+Bad input is refused with :class:`~lhs_reports.errors.DataError` naming the argument and the
+row (a Series' index label, else the 1-based position): text that is not a number, ``inf`` or
+``-inf``, negative counts, denominators of 0 or less, inputs of different lengths. Everything
+here except :func:`mean_interval` works row by row, so a missing value gives a missing result
+on its row, an all-missing input gives all-missing results and an empty input an empty result.
+
 References
 ----------
 .. [1] Wilson EB (1927). Probable inference, the law of succession, and statistical inference.
@@ -25,13 +31,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from lhs_reports.errors import DataError
 from lhs_reports.stats._common import (
     align,
     as_numeric,
     check_confidence,
     check_multiplier,
     require,
+    require_values,
     z_for,
 )
 
@@ -287,12 +293,13 @@ def mean_interval(values: Any, *, confidence: float = 0.95) -> pd.DataFrame:
     Raises
     ------
     DataError
-        Fewer than two non-missing values, infinite or non-numeric values, or a bad confidence
-        level.
+        Fewer than two non-missing values (an empty or all-missing input), infinite or
+        non-numeric values (naming the row), or a bad confidence level.
 
     Notes
     -----
-    mean ± t_{1−α/2, k−1} × s/√k, with s the sample standard deviation (divisor k − 1). Assumes
+    mean ± t_{1−α/2, k−1} × s/√k, with s the sample standard deviation (divisor k − 1). Values
+    that are all equal give sd 0 and an interval of zero width at the mean. Assumes
     independent observations from a roughly normal distribution (or enough of them for the
     central limit theorem). Validated against PHEindicatormethods 2.1.0 ``testdata_Mean.xlsx``
     to 1e-9.
@@ -309,17 +316,9 @@ def mean_interval(values: Any, *, confidence: float = 0.95) -> pd.DataFrame:
     """
     level = check_confidence(confidence)
     v = as_numeric(values, "values")
-    require(v, np.isfinite(v.values), "values", "must be finite",
-            "use NaN for missing values; infinite values have no mean")
+    count = require_values(v, "values", at_least=2,
+                           hint="a confidence interval for a mean needs two or more observations")
     kept = v.values[~np.isnan(v.values)]
-    count = len(kept)
-    if count < 2:
-        raise DataError(
-            f"values needs at least 2 non-missing numbers for a mean with an interval, "
-            f"got {count}",
-            field="values",
-            hint="a confidence interval for a mean needs two or more observations",
-        )
     mean = float(np.mean(kept))
     sd = float(np.std(kept, ddof=1))
     half = float(_sps.t.ppf(level + (1 - level) / 2, count - 1)) * sd / np.sqrt(count)

@@ -20,13 +20,23 @@ References
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from lhs_reports.errors import DataError
+from lhs_reports.stats._common import as_numeric, optional_number, require_values
+
+__all__ = ["TooFewUsefulPointsWarning", "longest_run_limit", "min_crossings", "run_chart"]
+
+#: Fewer useful points (off the median) than this and neither rule can be judged.
+MIN_USEFUL: Final = 2
+
+
+class TooFewUsefulPointsWarning(UserWarning):
+    """Fewer than two points lie off the median (e.g. a constant series): no rule can fire."""
 
 
 def longest_run_limit(n_useful: int) -> int:
@@ -59,7 +69,8 @@ def run_chart(values: Any, *, median: float | None = None) -> pd.DataFrame:
     values
         The series in time order (a Series keeps its index). NaN values are ignored.
     median
-        Centre line; by default the median of the values (e.g. pass a baseline median).
+        Centre line; by default (``None`` or NaN) the median of the values (e.g. pass a
+        baseline median).
 
     Returns
     -------
@@ -69,23 +80,39 @@ def run_chart(values: Any, *, median: float | None = None) -> pd.DataFrame:
         ``longest_run``, ``longest_run_limit``, ``crossings``, ``min_crossings`` and
         ``signal`` (True when either rule fires).
 
+    Raises
+    ------
+    DataError
+        Fewer than 2 non-missing values (an empty or all-missing series), text that is not a
+        number or an infinite value (naming the row), an infinite or non-numeric ``median``.
+
+    Warns
+    -----
+    TooFewUsefulPointsWarning
+        Fewer than 2 points off the median, e.g. a constant series: every point has side 0
+        and run 0, ``n_useful`` is 0 and ``signal`` is False (there is no variation to judge).
+
     Examples
     --------
     >>> chart = run_chart([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
     >>> chart.attrs["longest_run"], chart.attrs["crossings"], chart.attrs["signal"]
     (6, 1, True)
     """
-    series = values.copy() if isinstance(values, pd.Series) else pd.Series(
-        np.asarray(values, dtype=float))
-    series = pd.to_numeric(series, errors="coerce").astype(float)
-    y = series.to_numpy()
+    numeric = as_numeric(values, "values")
+    y = numeric.values
+    index = numeric.index if numeric.index is not None else pd.RangeIndex(len(y))
+    require_values(numeric, "values", at_least=2,
+                   hint="a run chart needs at least 2 values; add more time points")
     finite = np.isfinite(y)
-    if finite.sum() < 2:
-        raise DataError("a run chart needs at least 2 values", field="values",
-                        hint="add more time points")
-    centre = float(np.median(y[finite])) if median is None else float(median)
-    side = np.where(finite, np.sign(y - centre), 0).astype(int)
+    centre = optional_number(median, "median")
+    if centre is None:
+        centre = float(np.median(y[finite]))
+    side = np.zeros(len(y), dtype=int)
+    side[finite] = np.sign(y[finite] - centre).astype(int)
     useful = side != 0
+    if useful.sum() < MIN_USEFUL:
+        warnings.warn(f"{int(useful.sum())} point(s) off the median {centre:g}: the run chart "
+                      "rules cannot signal", TooFewUsefulPointsWarning, stacklevel=2)
     useful_sides = side[useful]
     run_ids = np.concatenate([[1], 1 + np.cumsum(useful_sides[1:] != useful_sides[:-1])]) \
         if len(useful_sides) else np.array([], dtype=int)
@@ -98,7 +125,7 @@ def run_chart(values: Any, *, median: float | None = None) -> pd.DataFrame:
     run[useful] = run_ids
     long_runs = {i + 1 for i, length in enumerate(run_lengths) if length > limit}
     result = pd.DataFrame({"value": y, "median": centre, "side": side, "run": run,
-                           "in_long_run": [r in long_runs for r in run]}, index=series.index)
+                           "in_long_run": [r in long_runs for r in run]}, index=index)
     longest = int(run_lengths.max()) if n_useful else 0
     result.attrs.update({
         "kind": "run_chart", "n_useful": n_useful, "longest_run": longest,

@@ -20,6 +20,9 @@ Where we follow the anchor and where we deviate (also on the site's SPC methods 
   so the limits equal the mean (what ``screen_outliers=False`` gives in the anchor).
 - Short groups: a :class:`ShortBaselineWarning` when a limits group has fewer than 12 points
   (the anchor's documentation says 12; its code default flags fewer than 13).
+- Deviation: a limits group without a moving range (fewer than two consecutive values, e.g. an
+  all-missing series or a rebase leaving one point) is a :class:`DataError`; NHSRplotthedots
+  returns NaN limits and labels the points ``common_cause``.
 
 References
 ----------
@@ -32,12 +35,20 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from lhs_reports.errors import DataError
+from lhs_reports.stats._common import as_series, optional_number, row_label, shown
+from lhs_reports.stats.spc_icons import (
+    Improvement,
+    assurance_icon,
+    check_improvement,
+    variation_icon,
+    xmr_icons,
+)
 from lhs_reports.stats.spc_rules import (
     outside_limits_rule,
     relative_to_mean,
@@ -45,6 +56,16 @@ from lhs_reports.stats.spc_rules import (
     trend_rule,
     two_in_three_rule,
 )
+
+__all__ = [
+    "MDC_EXCEL",
+    "Improvement",
+    "ShortBaselineWarning",
+    "assurance_icon",
+    "variation_icon",
+    "xmr",
+    "xmr_icons",
+]
 
 #: Process limits: mean +/- 2.66 x mean moving range (= 3 / d2 with d2 = 1.128, rounded as in
 #: Making Data Count and NHSRplotthedots).
@@ -57,8 +78,6 @@ SCREENING_CONSTANT: Final = 3.267
 SHORT_BASELINE: Final = 12
 #: The smallest baseline ``fix_after_n_points`` accepts.
 MIN_FIXED_BASELINE: Final = 12
-
-Improvement = Literal["increase", "decrease", "neutral"]
 
 #: Options reproducing the NHS England Making Data Count Excel tools (Nov 2023 onwards).
 MDC_EXCEL: Final = {"screen_outliers": False, "two_in_three_beyond_limits": True}
@@ -76,17 +95,24 @@ class ShortBaselineWarning(UserWarning):
 
 
 def _as_series(values: Any) -> pd.Series:
-    series = values.copy() if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
+    series = as_series(values, "values")
     if series.index.has_duplicates:
         duplicated = series.index[series.index.duplicated()][0]
         raise DataError(f"duplicate index label {duplicated!r} (e.g. two rows for one month)",
                         field="values", row=duplicated,
                         hint="keep one value per date; aggregate duplicates first")
-    try:
-        return pd.to_numeric(series, errors="raise").astype(float)
-    except (TypeError, ValueError):
-        raise DataError("values must be numeric", field="values",
-                        hint="convert the column to numbers; use NaN for gaps") from None
+    return series
+
+
+def _whole(value: Any, name: str, low: int, high: int | None, hint: str) -> int:
+    """An option that must be a whole number in [low, high]."""
+    ok = (isinstance(value, (int, float, np.integer, np.floating))
+          and not isinstance(value, bool) and float(value).is_integer() and low <= value)
+    if not ok or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise DataError(f"{name} must be a whole number {bounds}, got {shown(value)}",
+                        field=name, hint=hint)
+    return int(value)
 
 
 def _group_starts(index: pd.Index, rebase_at: Any) -> np.ndarray:
@@ -110,11 +136,22 @@ def _group_starts(index: pd.Index, rebase_at: Any) -> np.ndarray:
     return starts
 
 
-def _limits(y: np.ndarray, fix_after: int | None, screen: bool) -> dict[str, float]:
+def _limits(y: np.ndarray, fix_after: int | None, screen: bool, *, group: int,
+            first_row: Any) -> dict[str, float]:
     fixed = y[:fix_after] if fix_after else y
-    mean = float(np.nanmean(fixed)) if np.isfinite(fixed).any() else np.nan
     moving = np.abs(np.diff(fixed))
-    mr_bar = float(np.nanmean(moving)) if np.isfinite(moving).any() else np.nan
+    if not np.isfinite(moving).any():
+        where = f" in its first {fix_after} points" if fix_after else ""
+        count = int(np.isfinite(fixed).sum())
+        has = (f"{count} value{'s' * (count != 1)}" if count < 2
+               else f"{count} values but no two in a row")
+        raise DataError(
+            f"limits group {group} (from row {first_row}) has {has}{where}: XmR limits need "
+            "at least one moving range", field="values", row=first_row,
+            hint="chart at least 2 consecutive values per limits group (12 or more for "
+                 "reliable limits), or move the rebase point")
+    mean = float(np.nanmean(fixed))
+    mr_bar = float(np.nanmean(moving))
     if screen and np.isfinite(mr_bar) and mr_bar > 0:
         kept = moving[moving < SCREENING_CONSTANT * mr_bar]
         mr_bar = float(np.nanmean(kept)) if np.isfinite(kept).any() else np.nan
@@ -179,6 +216,7 @@ def xmr(
         Which direction is better: ``"increase"``, ``"decrease"`` or ``"neutral"``.
     target
         Optional target, carried into the result for the assurance icon and the chart.
+        ``None`` or NaN: no target.
     rebase_at
         Index labels or positions where a new limits group starts (e.g. a service change).
         Limits are recomputed and runs never cross a rebase.
@@ -200,6 +238,19 @@ def xmr(
         ``nupl``, ``moving_range``, ``mr_bar``, ``special_cause``, ``point_type``, ``target``.
         ``attrs`` holds ``kind="xmr"``, ``improvement``, ``target`` and the options.
 
+    Raises
+    ------
+    DataError
+        ``values`` empty, all missing, or with text that is not a number or an infinite value
+        (naming the row); a limits group without a moving range (fewer than two consecutive
+        values, in its first ``fix_after_n_points`` when fixed), naming the group's first row;
+        a duplicate index label; an infinite or non-numeric ``target``; a bad option.
+
+    Warns
+    -----
+    ShortBaselineWarning
+        A limits group has fewer than 12 points.
+
     Notes
     -----
     Limits per group: mean +/- 2.66 MR-bar, near limits +/- (2/3)(2.66) MR-bar. Rules, highest
@@ -208,39 +259,48 @@ def xmr(
     ``run_length`` points on one side of the mean. Validated against NHSRplotthedots 0.2.2's
     snapshots and unit tests, and its deviations vignette.
 
+    A constant group (every value equal) has MR-bar 0 and zero-width limits at its mean, with
+    no warning: no point is on either side of the mean or beyond a limit, so every point is
+    ``common_cause``; a later point that differs (after ``fix_after_n_points``) is outside the
+    limits. Zero-width limits are what the XmR formulas give for a process without variation.
+
     Examples
     --------
     >>> result = xmr([1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1])
     >>> round(float(result["upl"].iloc[0]), 6), result["special_cause"].iloc[4]
     (4.604444, 'outside_limits_high')
     """
-    if improvement not in ("increase", "decrease", "neutral"):
-        raise DataError(f"improvement must be 'increase', 'decrease' or 'neutral', got "
-                        f"{improvement!r}", field="improvement",
-                        hint="say which direction is better for this measure")
-    for name, length in (("run_length", run_length), ("trend_length", trend_length)):
-        if not 5 <= int(length) <= 9:
-            raise DataError(f"{name} must be between 5 and 9, got {length}", field=name,
-                            hint="Making Data Count uses 7 (or 6)")
-    if fix_after_n_points is not None and fix_after_n_points < MIN_FIXED_BASELINE:
-        raise DataError(f"fix_after_n_points must be at least {MIN_FIXED_BASELINE}",
-                        field="fix_after_n_points",
-                        hint="limits from fewer points are unreliable")
+    check_improvement(improvement)
+    run_length = _whole(run_length, "run_length", 5, 9, "Making Data Count uses 7 (or 6)")
+    trend_length = _whole(trend_length, "trend_length", 5, 9, "Making Data Count uses 7 (or 6)")
+    if fix_after_n_points is not None:
+        fix_after_n_points = _whole(fix_after_n_points, "fix_after_n_points",
+                                    MIN_FIXED_BASELINE, None,
+                                    "limits from fewer points are unreliable")
+    target = optional_number(target, "target")
     series = _as_series(values)
     if series.empty:
         raise DataError("no values to chart", field="values", hint="pass at least 2 values")
+    if series.isna().all():
+        raise DataError(f"values is all missing ({len(series)} rows)", field="values",
+                        hint="pass at least 2 consecutive values")
     group = np.cumsum(_group_starts(series.index, rebase_at))
+    row_labels = series.index if isinstance(values, pd.Series) else None  # else 1-based
     y_all = series.to_numpy()
     columns: dict[str, list[Any]] = {k: [] for k in ("mean", "lpl", "upl", "nlpl", "nupl",
                                                      "mr_bar", "moving_range", "special_cause",
                                                      "direction")}
-    for g in np.unique(group):
+    limits = {  # every group's limits first, so that a refused group raises before a warning
+        g: _limits(y_all[group == g], fix_after_n_points, screen_outliers, group=int(g) + 1,
+                   first_row=row_label(row_labels, int(np.flatnonzero(group == g)[0])))
+        for g in np.unique(group)
+    }
+    for g, lim in limits.items():
         y = y_all[group == g]
         if len(y) < SHORT_BASELINE:
             warnings.warn(f"limits group {g + 1} has {len(y)} points (fewer than "
                           f"{SHORT_BASELINE}): treat its limits as trial limits",
                           ShortBaselineWarning, stacklevel=2)
-        lim = _limits(y, fix_after_n_points, screen_outliers)
         labels, direction = _special_cause(y, lim, run_length=run_length,
                                            trend_length=trend_length,
                                            beyond=two_in_three_beyond_limits)
@@ -254,7 +314,7 @@ def xmr(
         result[key] = np.asarray(columns[key], dtype=float)
     result["special_cause"] = columns["special_cause"]
     result["point_type"] = _point_type(np.asarray(columns["direction"]), improvement)
-    result["target"] = np.nan if target is None else float(target)
+    result["target"] = np.nan if target is None else target
     result.attrs.update({
         "kind": "xmr", "improvement": improvement, "target": target,
         "options": {"screen_outliers": screen_outliers, "run_length": run_length,
@@ -262,61 +322,6 @@ def xmr(
                     "two_in_three_beyond_limits": two_in_three_beyond_limits},
     })
     return result
-
-
-_VARIATION_ICONS: Final = {
-    ("special_cause_improvement", "increase"): "improvement_high",
-    ("special_cause_improvement", "decrease"): "improvement_low",
-    ("special_cause_concern", "increase"): "concern_low",
-    ("special_cause_concern", "decrease"): "concern_high",
-}
-
-
-def variation_icon(result: pd.DataFrame) -> str:
-    """The Making Data Count variation icon: the ``point_type`` of the **last** point."""
-    point_type = str(result["point_type"].iloc[-1])
-    improvement = result.attrs.get("improvement", "increase")
-    if point_type == "common_cause":
-        return "common_cause"
-    if point_type.startswith("special_cause_neutral"):
-        return point_type.removeprefix("special_cause_")
-    return _VARIATION_ICONS[(point_type, improvement)]
-
-
-def assurance_icon(lpl: float, upl: float, target: float | None,
-                   improvement: Improvement) -> str | None:
-    """Whether the process limits will consistently meet a target (strict comparisons).
-
-    Examples
-    --------
-    >>> [assurance_icon(lo, hi, 4, "increase") for lo, hi in [(1, 3), (5, 7), (1, 5)]]
-    ['consistent_fail', 'consistent_pass', 'inconsistent']
-    """
-    if target is None or improvement == "neutral" or not np.isfinite(target):
-        return None
-    if improvement == "increase":
-        if target > upl:
-            return "consistent_fail"
-        if target < lpl:
-            return "consistent_pass"
-    else:
-        if target > upl:
-            return "consistent_pass"
-        if target < lpl:
-            return "consistent_fail"
-    return "inconsistent"
-
-
-def xmr_icons(result: pd.DataFrame, *, target: float | None = None) -> dict[str, str | None]:
-    """Variation (last point) and assurance (last group's limits against the target) icons."""
-    if target is None:
-        target = result.attrs.get("target")
-    last = result.iloc[-1]
-    return {
-        "variation": variation_icon(result),
-        "assurance": assurance_icon(float(last["lpl"]), float(last["upl"]), target,
-                                    result.attrs.get("improvement", "increase")),
-    }
 
 
 def rebase_positions(index: pd.Index, dates: Sequence[Any]) -> list[int]:
