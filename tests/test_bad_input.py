@@ -270,3 +270,59 @@ def test_a_declared_missing_month_is_a_gap_in_the_series_and_the_chart():
     line = chart.layers[0]
     frame = chart.data
     assert "run" in str(line.mapping) and frame["run"].nunique() == 2
+
+
+# -- honest pages for thin data ---------------------------------------------------------------
+
+
+def test_a_trust_with_three_months_gets_its_values_and_no_limits_or_icons():
+    from lhs_reports.reports.flow import flow_panels, icon_summary, panel_alt_text, panel_chart
+
+    rows = monthly_rows("RW5", months=3)
+    panels = flow_panels(rows, period_end="2024-03", targets={"crisis_24h": 75.0})
+    assert all(panel.result is None for panel in panels)
+    assert all(panel.icons == {"variation": None, "assurance": None} for panel in panels)
+    summary = icon_summary(panels)
+    assert set(summary["Variation"]) == {"Too few points for process limits"}
+    assert set(summary["Assurance"]) == {"Not assessed"}
+    assert summary.loc[0, "Target"] == "75.0%" and summary.loc[0, "Mean"] == "-"
+    text = panel_alt_text(panels[0])
+    assert "3 values from January 2024 to March 2024" in text
+    assert "3 months with a value, and 12 are needed" in text
+    assert panel_chart(panels[0]).labels.caption.startswith("Too few points")
+
+
+def test_a_month_without_a_denominator_is_not_calculated_never_nan():
+    from lhs_reports.reports.flow import flow_panels, icon_summary
+
+    rows = monthly_rows("RW5", months=14)
+    rows.loc[rows.index[-1], ["discharges", "followups_72h", "readmissions_30d"]] = 0
+    summary = icon_summary(flow_panels(rows, period_end="2025-02"))
+    followup = summary.set_index("Indicator").loc["Discharges followed up within 72 hours"]
+    assert followup["Latest"] == "not calculated: no discharges in February 2025"
+    assert followup["Variation"] == "Not calculated (no value for the latest month)"
+    assert "nan" not in summary.to_string().lower()
+
+
+def test_no_discharges_in_any_month_says_so_on_every_discharge_measure():
+    from lhs_reports.reports.flow import flow_panels, icon_summary
+
+    rows = monthly_rows("RW5", months=14)
+    rows[["discharges", "followups_72h", "readmissions_30d"]] = 0
+    summary = icon_summary(flow_panels(rows, period_end="2025-02")).set_index("Indicator")
+    for measure in ("Average length of stay", "Discharges followed up within 72 hours",
+                    "Emergency readmissions within 30 days"):
+        assert summary.loc[measure, "Latest"] == "not calculated: no discharges in February 2025"
+        assert summary.loc[measure, "Variation"] == "Too few points for process limits"
+    assert "nan" not in summary.to_string().lower()
+
+
+def test_a_change_month_leaving_too_few_points_says_since_when():
+    from lhs_reports.reports.flow import flow_panels
+
+    panels = flow_panels(monthly_rows("RW5", months=20), period_end="2025-08",
+                         change_month="2025-03")
+    assert panels[0].result is None
+    assert panels[0].too_few_points == ("Too few points for process limits: 6 months with a "
+                                        "value since the change in March 2025, and 12 are "
+                                        "needed.")

@@ -136,3 +136,48 @@ def spc_alt_text(result: pd.DataFrame, *, measure: str = "the measure", unit: st
         text += (f" Against the target of {_fmt(float(result.attrs['target']), unit)}, "
                  f"{ICON_TEXT[icons['assurance']]}.")
     return text
+
+
+def values_chart(values: pd.Series, *, title: str | None = None,
+                 y_label: str | None = None, note: str = "") -> ggplot:
+    """The values alone (line and points), for a series too short for process limits: no
+    mean, no limits, no special-cause colours, and ``note`` under the chart saying why."""
+    frame = pd.DataFrame({"x": values.index, "value": values.to_numpy()})
+    frame["run"] = frame["value"].isna().cumsum()
+    frame = frame.loc[frame["value"].notna()]
+    chart = ggplot(frame, aes("x", "value"))
+    chart += [
+        geom_line(aes(group="run"), color=MDC_COLOURS["common_cause"], size=0.6),
+        geom_point(color=MDC_COLOURS["common_cause"], size=2.2),
+        scale_y_continuous(minor_breaks=[]),
+        labs(x="", y=y_label or "Value", title=title, caption=note or None),
+        theme_nhs(),
+    ]
+    if isinstance(values.index, pd.DatetimeIndex):
+        chart += scale_x_datetime(date_labels="%b %Y", minor_breaks=[])
+    return chart
+
+
+def values_alt_text(values: pd.Series, *, measure: str = "the measure", unit: str = "",
+                    note: str = "") -> str:
+    """Sentences describing :func:`values_chart` from the same numbers.
+
+    Examples
+    --------
+    >>> series = pd.Series([4.0, 5.5, None, 6.0],
+    ...                    index=pd.date_range("2024-01-01", periods=4, freq="MS"))
+    >>> print(values_alt_text(series, measure="visits", note="Too few points."))
+    Chart of visits, 3 values from January 2024 to April 2024, from 4.0 to 6.0; no value for 1
+    month. The latest is 6.0. Too few points.
+    """
+    shown = values.dropna()
+    if shown.empty:
+        return f"Chart of {measure}: no values to show. {note}".strip()
+    text = (f"Chart of {measure}, {len(shown)} values from {_when(shown.index[0])} to "
+            f"{_when(shown.index[-1])}, from {_fmt(float(shown.min()), unit)} to "
+            f"{_fmt(float(shown.max()), unit)}")
+    gaps = len(values) - len(shown)
+    if gaps:
+        text += f"; no value for {gaps} month{'s' if gaps > 1 else ''}"
+    text += f". The latest is {_fmt(float(shown.iloc[-1]), unit)}."
+    return f"{text} {note}".strip()

@@ -15,8 +15,14 @@ import pandas as pd
 
 from lhs_reports.reports.flow_indicators import INDICATORS, INDICATORS_BY_ID, Indicator
 
-__all__ = ["INDICATORS", "INDICATORS_BY_ID", "FlowPanel", "Indicator", "flow_panels",
-           "icon_summary", "indicator_series", "period_totals", "record_panels"]
+__all__ = ["INDICATORS", "INDICATORS_BY_ID", "MIN_POINTS_FOR_LIMITS", "FlowPanel", "Indicator",
+           "flow_panels", "icon_summary", "indicator_series", "panel_alt_text", "panel_chart",
+           "period_totals", "record_panels"]
+
+#: Points a period needs before its process limits are drawn: the methods page's baseline
+#: (Making Data Count: limits from fewer points are unreliable; 15-20 are better). Below it a
+#: panel shows the values alone, with no variation or assurance icon.
+MIN_POINTS_FOR_LIMITS = 12
 
 
 def indicator_series(monthly: pd.DataFrame, indicator: Indicator) -> pd.Series:
@@ -53,20 +59,51 @@ def period_totals(monthly: pd.DataFrame, indicator: Indicator) -> tuple[float, f
 
 @dataclass(frozen=True)
 class FlowPanel:
-    """One indicator's XmR chart result and icons for one trust."""
+    """One indicator for one trust: its monthly values, and its XmR result and icons when the
+    latest limits period has enough points (``result`` is None otherwise)."""
 
     indicator: Indicator
-    result: pd.DataFrame
+    values: pd.Series
+    result: pd.DataFrame | None
     icons: dict[str, str | None]
     unrebased_special_causes: frozenset[str]
+    #: Non-missing points in the latest limits period (since the change month, if any).
+    points: int
+    since: pd.Timestamp | None = None
+    target: float | None = None
+
+    @property
+    def too_few_points(self) -> str:
+        """Why there are no process limits ("" when there are)."""
+        if self.result is not None:
+            return ""
+        when = f" since the change in {self.since:%B %Y}" if self.since is not None else ""
+        return (f"Too few points for process limits: {self.points} month"
+                f"{'' if self.points == 1 else 's'} with a value{when}, and "
+                f"{MIN_POINTS_FOR_LIMITS} are needed.")
+
+    @property
+    def latest_text(self) -> str:
+        """The latest month's value, or why it was not calculated (never "nan")."""
+        if self.values.empty:
+            return "not calculated: no months in the period"
+        value = self.values.iloc[-1]
+        if pd.notna(value):
+            return self.indicator.label(float(value))
+        month = f"{self.values.index[-1]:%B %Y}"
+        if self.indicator.denominator is None:
+            return f"not calculated: no value for {month}"
+        return f"not calculated: no {self.indicator.denominator.replace('_', ' ')} in {month}"
 
 
 def flow_panels(monthly: pd.DataFrame, *, period_end: str, change_month: str | None = None,
                 targets: dict[str, float] | None = None) -> list[FlowPanel]:
     """XmR results for every indicator, up to ``period_end``, rebased at ``change_month``.
 
-    ``unrebased_special_causes`` records what the chart shows *without* the rebase, so a
-    report can say that the data themselves signal the change the parameter file records.
+    A period with fewer than :data:`MIN_POINTS_FOR_LIMITS` values gets no limits and no icons
+    (see :attr:`FlowPanel.too_few_points`). ``unrebased_special_causes`` records what the chart
+    shows *without* the rebase, so a report can say that the data themselves signal the change
+    the parameter file records.
     """
     import warnings
 
@@ -75,19 +112,54 @@ def flow_panels(monthly: pd.DataFrame, *, period_end: str, change_month: str | N
     targets = targets or {}
     end = pd.Timestamp(f"{period_end}-01")
     window = monthly.loc[monthly["month"] <= end]
+    since = pd.Timestamp(f"{change_month}-01") if change_month else None
     panels = []
     for indicator in INDICATORS:
         series = indicator_series(window, indicator)
-        rebase = rebase_positions(series.index, [f"{change_month}-01"]) if change_month else None
+        latest = series if since is None else series[series.index >= since]
+        points = int(latest.notna().sum())
         target = targets.get(indicator.id)
+        if points < MIN_POINTS_FOR_LIMITS:
+            changed = since if since is not None and since > series.index[0] else None
+            panels.append(FlowPanel(indicator, series, None,
+                                    {"variation": None, "assurance": None}, frozenset(),
+                                    points, changed, target))
+            continue
+        rebase = rebase_positions(series.index, [since]) if since is not None else None
         with warnings.catch_warnings():
+            # Only the rebased-away earlier period can be short here; its limits are history.
             warnings.simplefilter("ignore", ShortBaselineWarning)
             result = xmr(series, improvement=indicator.improvement, target=target,
                          rebase_at=rebase)
             plain = xmr(series, improvement=indicator.improvement)
-        panels.append(FlowPanel(indicator, result, xmr_icons(result),
-                                frozenset(plain["special_cause"]) - {"none"}))
+        icons = xmr_icons(result)
+        if pd.isna(series.iloc[-1]):
+            icons = {**icons, "variation": None}  # the latest month has no value to judge
+        panels.append(FlowPanel(indicator, series, result, icons,
+                                frozenset(plain["special_cause"]) - {"none"}, points, since,
+                                target))
     return panels
+
+
+def panel_chart(panel: FlowPanel) -> Any:
+    """The panel's chart: the XmR chart, or the values alone when there are too few points."""
+    from lhs_reports.plots.spc import spc_chart, values_chart
+
+    if panel.result is None:
+        return values_chart(panel.values, title=panel.indicator.title,
+                            y_label=panel.indicator.unit, note=panel.too_few_points)
+    return spc_chart(panel.result, title=panel.indicator.title, y_label=panel.indicator.unit)
+
+
+def panel_alt_text(panel: FlowPanel) -> str:
+    """Alt text for :func:`panel_chart`, from the same numbers."""
+    from lhs_reports.plots.spc import spc_alt_text, values_alt_text
+
+    measure = panel.indicator.title.lower()
+    if panel.result is None:
+        return values_alt_text(panel.values, measure=measure, unit=panel.indicator.unit,
+                               note=panel.too_few_points)
+    return spc_alt_text(panel.result, measure=measure, unit=panel.indicator.unit)
 
 
 VARIATION_LABELS = {
@@ -107,20 +179,34 @@ ASSURANCE_LABELS = {
 }
 
 
+def _variation_text(panel: FlowPanel) -> str:
+    if panel.result is None:
+        return "Too few points for process limits"
+    if panel.icons["variation"] is None:
+        return "Not calculated (no value for the latest month)"
+    return VARIATION_LABELS[str(panel.icons["variation"])]
+
+
+def _assurance_text(panel: FlowPanel) -> str:
+    if panel.result is None:
+        return "Not assessed"
+    return ASSURANCE_LABELS[panel.icons["assurance"]]
+
+
 def icon_summary(panels: list[FlowPanel]) -> pd.DataFrame:
     """The Making Data Count summary table: latest value, mean, variation and assurance."""
     rows = []
     for panel in panels:
-        last = panel.result.iloc[-1]
-        target = panel.result.attrs.get("target")
+        target = panel.target
+        mean = None if panel.result is None else panel.result["mean"].iloc[-1]
         rows.append({
             "Indicator": panel.indicator.title,
             "GIRFT message": panel.indicator.message,
-            "Latest": panel.indicator.label(float(last["value"])),
-            "Mean": panel.indicator.label(float(last["mean"])),
+            "Latest": panel.latest_text,
+            "Mean": "-" if mean is None or pd.isna(mean) else panel.indicator.label(float(mean)),
             "Target": "-" if target is None else panel.indicator.label(float(target)),
-            "Variation": VARIATION_LABELS[str(panel.icons["variation"])],
-            "Assurance": ASSURANCE_LABELS[panel.icons["assurance"]],
+            "Variation": _variation_text(panel),
+            "Assurance": _assurance_text(panel),
         })
     return pd.DataFrame(rows)
 
@@ -130,11 +216,14 @@ def record_panels(panels: list[FlowPanel]) -> None:
     from lhs_reports.results import record
 
     for panel in panels:
-        last = panel.result.iloc[-1]
         key = panel.indicator.id
-        record(f"{key}_latest", float(last["value"]), unit=panel.indicator.unit)
-        record(f"{key}_mean", float(last["mean"]), unit=panel.indicator.unit)
-        record(f"{key}_variation", panel.icons["variation"])
+        latest = panel.values.iloc[-1] if not panel.values.empty else None
+        mean = None if panel.result is None else panel.result["mean"].iloc[-1]
+        record(f"{key}_latest", None if latest is None else float(latest),
+               unit=panel.indicator.unit)
+        record(f"{key}_mean", None if mean is None else float(mean), unit=panel.indicator.unit)
+        record(f"{key}_variation", "too_few_points" if panel.result is None
+               else panel.icons["variation"] or "not_calculated")
         record(f"{key}_assurance", panel.icons["assurance"] or "none")
         record(f"{key}_signals_without_rebase", ",".join(sorted(panel.unrebased_special_causes)))
 
@@ -157,7 +246,7 @@ def icon_matrix(monthly: pd.DataFrame, trusts: pd.DataFrame, *, period_end: str,
                              targets=getattr(own, "targets", None))
         row: dict[str, str] = {"Trust": f"{getattr(own, 'trust_name', name)} ({code})"}
         for panel in panels:
-            text = VARIATION_LABELS[str(panel.icons["variation"])]
+            text = _variation_text(panel)
             if panel.icons["assurance"] is not None:
                 text += f"; {ASSURANCE_LABELS[panel.icons['assurance']].lower()}"
             row[panel.indicator.title] = text
