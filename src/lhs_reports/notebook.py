@@ -146,20 +146,38 @@ def show_chart(chart: object, alt: str, *, caption: str | None = None) -> None:
     display(HTML(figure_html(chart, alt, caption=caption or alt)))
 
 
-def table_html(frame: pd.DataFrame, *, caption: str | None = None,
-               count_columns: Iterable[str] | None = None) -> str:
-    """A disclosure-controlled HTML table.
+def publishable(frame: pd.DataFrame, *,
+                count_columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """``frame`` as it may be published: counts through disclosure control.
 
     Integer columns are treated as counts and pass through
     :func:`lhs_reports.disclosure.apply_disclosure` unless ``count_columns`` says otherwise:
-    safe by default.
+    safe by default. The one path every table, printed summary and download takes.
+
+    Examples
+    --------
+    >>> publishable(pd.DataFrame({"Ward": ["Oak", "Ash"], "Patients": [3, 42]}))
+      Ward Patients
+    0  Oak        *
+    1  Ash       40
     """
     from lhs_reports.disclosure import apply_disclosure
 
     if count_columns is None:
         count_columns = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])]
     safe = apply_disclosure(frame, count_columns=list(count_columns))
-    shown = safe[[c for c in safe.columns if not str(c).endswith("_suppressed")]]
+    return safe[[c for c in safe.columns if not str(c).endswith("_suppressed")]]
+
+
+def table_text(frame: pd.DataFrame, *, count_columns: Iterable[str] | None = None) -> str:
+    """The publishable table as plain text, for printed (and nbval-checked) summaries."""
+    return publishable(frame, count_columns=count_columns).to_string(index=False)
+
+
+def table_html(frame: pd.DataFrame, *, caption: str | None = None,
+               count_columns: Iterable[str] | None = None) -> str:
+    """A disclosure-controlled HTML table (see :func:`publishable`)."""
+    shown = publishable(frame, count_columns=count_columns)
     html = shown.to_html(index=False, escape=True, border=0, classes="lhs-table", na_rep="–")
     if caption:
         # pandas writes the opening tag in slightly different forms across versions.
