@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -11,10 +12,18 @@ from lhs_reports.data.synthetic import trust_profiles
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+#: Report families whose demo pages fail the site audit today, left out of the test projects
+#: whose builds must publish a site. lhs_priorities: its table shows exact percentages beside
+#: respondent counts rounded to 5, which give back counts of 1 to 7 people (3.9 % of 75 is 3).
+#: tests/test_audit.py::test_the_demo_site_passes_its_own_audit (xfail, strict) builds them and
+#: starts passing, so failing, when that is fixed: then empty this.
+FAILING_AUDIT: tuple[str, ...] = ("lhs_priorities",)
 
-def make_project(root: Path, n_trusts: int = 2, *, extra_params: dict[str, str] | None = None
-                 ) -> Path:
-    """Copy the repository's site sources into ``root`` with ``n_trusts`` demo trusts."""
+
+def make_project(root: Path, n_trusts: int = 2, *, extra_params: dict[str, str] | None = None,
+                 without: Iterable[str] = ()) -> Path:
+    """Copy the repository's site sources into ``root`` with ``n_trusts`` demo trusts, and
+    every report family of the catalogue but those named in ``without``."""
     for name in ("notebooks", "templates"):
         shutil.copytree(REPO_ROOT / name, root / name)
     for name in ("_quarto.yml", "index.qmd", "methods.qmd"):
@@ -25,6 +34,8 @@ def make_project(root: Path, n_trusts: int = 2, *, extra_params: dict[str, str] 
         shutil.copytree(REPO_ROOT / "params" / folder, params / folder)
     catalogue = yaml.safe_load((REPO_ROOT / "params" / "reports.yaml").read_text())
     catalogue["data"]["demo"]["n_trusts"] = n_trusts
+    left_out = set(without)
+    catalogue["families"] = [f for f in catalogue["families"] if f["id"] not in left_out]
     (params / "reports.yaml").write_text(yaml.safe_dump(catalogue, sort_keys=False))
     for profile in trust_profiles(n_trusts):
         (params / "trusts" / f"{profile.code}.yaml").write_text(

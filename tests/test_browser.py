@@ -13,7 +13,7 @@ import pytest
 from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
 
-from .helpers import make_project
+from .helpers import FAILING_AUDIT, make_project
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -28,7 +28,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory) -> Iterator[str]:
-    root = make_project(tmp_path_factory.mktemp("browser"), 2)
+    root = make_project(tmp_path_factory.mktemp("browser"), 2, without=FAILING_AUDIT)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(PROJECT_ENV, str(root))
         assert main(["--project", str(root), "build", "--renderer", "builtin"]) == 0

@@ -11,7 +11,7 @@ from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
 from lhs_reports.site.quarto import quarto_available
 
-from .helpers import make_project
+from .helpers import FAILING_AUDIT, make_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.notebook]
 
@@ -23,7 +23,8 @@ MISSING = "trust_code: SYN77\ntrust_name: Nowhere NHS Trust\n"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[Path, int]:
     root = make_project(tmp_path_factory.mktemp("project"), 2,
-                        extra_params={"SYN02.yaml": HOSTILE, "SYN77.yaml": MISSING})
+                        extra_params={"SYN02.yaml": HOSTILE, "SYN77.yaml": MISSING},
+                        without=FAILING_AUDIT)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(PROJECT_ENV, str(root))
         status = main(["--project", str(root), "build", "--renderer", "builtin"])
@@ -103,7 +104,7 @@ def test_a_later_failure_keeps_the_last_good_notebook(built, tmp_path):
 @pytest.mark.quarto
 @pytest.mark.skipif(not quarto_available(), reason="the quarto CLI is not on PATH")
 def test_quarto_renders_the_same_pages(tmp_path):
-    root = make_project(tmp_path, 2)
+    root = make_project(tmp_path, 2, without=FAILING_AUDIT)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(PROJECT_ENV, str(root))
         assert main(["--project", str(root), "build", "--renderer", "quarto"]) == 0

@@ -13,14 +13,14 @@ import pytest
 from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
 
-from .helpers import REPO_ROOT, make_project
+from .helpers import FAILING_AUDIT, REPO_ROOT, make_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.notebook]
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = make_project(tmp_path_factory.mktemp("detect"), 8)
+    root = make_project(tmp_path_factory.mktemp("detect"), 8, without=FAILING_AUDIT)
     for code in ("SYN01", "SYN02", "SYN03", "SYN04", "SYN05"):
         # The repository's own parameter files: targets, and SYN02's recorded change month.
         (root / "params" / "trusts" / f"{code}.yaml").write_text(
