@@ -93,6 +93,18 @@ def test_an_identifier_is_masked_in_the_finding_so_logs_never_repeat_it():
     assert VALID not in str(finding) and finding.text == "943xxxxxxx"
 
 
+def test_an_identifier_in_a_header_or_a_file_name_is_found_and_masked_in_the_location(tmp_path):
+    transposed = pd.DataFrame({"943 476 5919": [40, 3]}, index=["Score", "Admissions"])
+    findings = audit_page(transposed.to_html(), "p.html")
+    assert rules(findings) == ["NHS-number-like identifier", "unsuppressed small count"]
+    assert findings[1].location == "table 1, row 2, column '943 xxx xxxx'"
+    (tmp_path / "index.html").write_text("<p>fine</p>")
+    (tmp_path / "patients").mkdir()
+    (tmp_path / "patients" / f"{VALID}.html").write_text("<p>fine</p>")
+    [finding] = scan_site(tmp_path).findings
+    assert (finding.page, finding.location) == ("patients/943xxxxxxx.html", "file name")
+
+
 @pytest.mark.parametrize("text", ["9434765918", "943 476 5918", "12345", "2025-03-01",
                                   "01234567890", "0.9434765919", "ab9434765919",
                                   "0113 496 0000"])

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from lhs_reports.audit.files import audit_file, file_kind
 from lhs_reports.audit.pages import audit_page
-from lhs_reports.audit.rules import Finding, is_nhs_number
+from lhs_reports.audit.rules import Finding, identifier_hits, is_nhs_number
 from lhs_reports.audit.tables import LABEL_COLUMNS
 from lhs_reports.disclosure import NHS_DIGITAL_SDC, DisclosureRule
 from lhs_reports.errors import AuditError
@@ -102,7 +102,10 @@ def scan_site(site_dir: str | Path, *, rule: DisclosureRule = NHS_DIGITAL_SDC) -
         raise AuditError("the site has no pages to audit", path=site,
                          hint="the renderer produced nothing (or this is not a site folder); "
                          "nothing was published")
-    findings: list[Finding] = []
+    # A file's name is part of its address, which readers see.
+    names = [p.relative_to(site).as_posix() for p in paths]
+    findings = [Finding(name, "file name", hit.rule, hit.text)
+                for name in names for hit in identifier_hits(name)]
     data = [p for p in paths if kinds[p] == "data"]
     for path in pages + data:
         relative = path.relative_to(site).as_posix()

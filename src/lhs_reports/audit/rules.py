@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 __all__ = ["DATE_OF_BIRTH", "NHS_NUMBER", "POSTCODE", "Finding", "Hit", "dates_of_birth",
            "identifier_hits", "is_nhs_number", "mask", "names_birth", "nhs_numbers",
-           "postcodes"]
+           "postcodes", "redact"]
 
 #: Rule names, as findings report them.
 NHS_NUMBER = "NHS-number-like identifier"
@@ -53,6 +53,11 @@ class Finding:
     rule: str
     text: str
 
+    def __post_init__(self) -> None:
+        # A file name or a header (a location) may hold an identifier too: never repeat it.
+        object.__setattr__(self, "page", redact(self.page))
+        object.__setattr__(self, "location", redact(self.location))
+
     def __str__(self) -> str:
         return f"{self.page}: {self.location}: {self.rule} ({self.text!r})"
 
@@ -68,6 +73,7 @@ def mask(text: str, keep: int = 3) -> str:
     return text[:keep] + re.sub(r"[0-9A-Za-z]", "x", text[keep:])
 
 
+_DIGIT = re.compile(r"\d")
 # Separators a page may put between the 3-3-4 groups: space, no-break and thin spaces, dash.
 _SEP = "[ \u00a0\u2009\u202f-]?"
 # Not part of a longer word or number, nor the decimals of a number ("0.9434765919").
@@ -115,6 +121,21 @@ _POSTCODE = re.compile(
     r"[ \u00a0]?[0-9][ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])")
 
 
+def redact(text: str) -> str:
+    """``text`` with every NHS-number-like identifier and postcode masked.
+
+    Examples
+    --------
+    >>> redact("table 1, row 2, column '943 476 5919'"), redact("row 2")
+    ("table 1, row 2, column '943 xxx xxxx'", 'row 2')
+    """
+    if not _DIGIT.search(text):
+        return text
+    text = _NHS_NUMBER.sub(
+        lambda m: mask(m.group(0)) if is_nhs_number("".join(m.groups())) else m.group(0), text)
+    return _POSTCODE.sub(lambda m: mask(m.group(0)), text)
+
+
 def postcodes(text: str) -> list[Hit]:
     """Full UK postcodes in ``text`` (a district such as "LS1" alone is not one).
 
@@ -139,7 +160,6 @@ _DATE = re.compile(
     rf"|(?P<m4>{_MONTH})\.?\s+(?P<d4>\d{{1,2}}){_ORDINAL},?\s+(?P<y4>\d{{4}})"  # February 1, 1980
     r")(?![\w/-]|\.\d)", re.IGNORECASE)
 _BIRTH = re.compile(r"\bd\.?o\.?b\b|date\s+of\s+birth|\bbirth\s*date|\bborn\b", re.IGNORECASE)
-_DIGIT = re.compile(r"\d")
 #: How far before (or after) a date an identifying word may be, in characters.
 BIRTH_WINDOW = (40, 20)
 
