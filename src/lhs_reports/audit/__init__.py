@@ -53,7 +53,8 @@ class SiteAudit:
 
     def error(self, *, hint: str, shown: int = SHOWN_IN_ERRORS) -> AuditError:
         """An :class:`AuditError` saying how many findings there are, listing the first
-        ``shown``, and locating the first one."""
+        ``shown``, and locating the first one (its file relative to the site: the site audited
+        during a build is a staging folder, gone by the time anyone reads the message)."""
         n = len(self.findings)
         files = len({f.page for f in self.findings})
         listed = "".join(f"\n  {f}" for f in self.findings[:shown])
@@ -62,7 +63,7 @@ class SiteAudit:
         return AuditError(
             f"the site failed its disclosure audit: {n} finding{'s' if n != 1 else ''} in "
             f"{files} file{'s' if files != 1 else ''}{listed}{more}",
-            path=self.site / first.page, field=first.location, hint=hint)
+            path=first.page, field=first.location, hint=hint)
 
 
 def scan_site(site_dir: str | Path, *, rule: DisclosureRule = NHS_DIGITAL_SDC) -> SiteAudit:
