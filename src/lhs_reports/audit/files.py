@@ -26,7 +26,8 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from lhs_reports.audit.pages import audit_page, svg_texts
+from lhs_reports.audit.embedded import svg_texts
+from lhs_reports.audit.pages import audit_page
 from lhs_reports.audit.rules import Finding, identifier_hits
 from lhs_reports.audit.tables import table_hits
 from lhs_reports.disclosure import NHS_DIGITAL_SDC, DisclosureRule

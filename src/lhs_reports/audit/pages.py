@@ -21,19 +21,16 @@ CSS, and raster images (PNG, JPEG), whose alt text is all that can be checked.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import html
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import unquote
 
+from lhs_reports.audit.embedded import data_uri, svg_data_uri, svg_texts
 from lhs_reports.audit.rules import Finding, identifier_hits
 from lhs_reports.audit.tables import table_hits
 from lhs_reports.disclosure import NHS_DIGITAL_SDC, DisclosureRule
 
-__all__ = ["audit_page", "data_uri", "svg_data_uri", "svg_texts"]
+__all__ = ["audit_page"]
 
 #: Elements inside which text runs on (anything else ends a piece of text).
 _INLINE = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn",
@@ -49,63 +46,7 @@ _URI_ATTRIBUTES = frozenset({"src", "href", "xlink:href", "data"})
 _DOWNLOAD_TYPES = {"text/csv": ".csv", "text/tab-separated-values": ".tsv",
                    "application/json": ".json", "text/plain": ".txt", "text/markdown": ".md",
                    "application/xml": ".xml", "text/xml": ".xml"}
-_SVG_TEXT = re.compile(r"<(text|title|desc)\b[^>]*>(.*?)</\1\s*>|<!--(.*?)-->",
-                       re.DOTALL | re.IGNORECASE)
-_TAG = re.compile(r"<[^>]*>")
 _DIGIT = re.compile(r"\d")
-
-
-def svg_texts(svg: str) -> list[str]:
-    """The text a reader of an SVG image can get at: ``<text>`` (with its ``<tspan>``),
-    ``<title>``, ``<desc>`` and comments, entities decoded.
-
-    Examples
-    --------
-    >>> svg_texts('<svg><title>Chart</title><text x="1">Patient <tspan>943</tspan></text>'
-    ...           '<!-- 943 476 5919 --><path d="M 0 0"/></svg>')
-    ['Chart', 'Patient 943', ' 943 476 5919 ']
-    """
-    found = []
-    for match in _SVG_TEXT.finditer(svg):
-        inner = match.group(2) if match.group(1) else match.group(3)
-        found.append(html.unescape(_TAG.sub("", inner)))
-    return found
-
-
-def data_uri(uri: str) -> tuple[str, str] | None:
-    """The media type and decoded text of a ``data:`` URI (base64 or percent-encoded).
-
-    Examples
-    --------
-    >>> data_uri("data:image/svg+xml;base64," + base64.b64encode(b"<svg/>").decode())
-    ('image/svg+xml', '<svg/>')
-    >>> data_uri("data:text/csv;charset=utf-8,Ward%2CPatients"), data_uri("chart.png")
-    (('text/csv', 'Ward,Patients'), None)
-    """
-    if uri[:5].lower() != "data:":
-        return None
-    meta, _, payload = uri[5:].partition(",")
-    mime = meta.split(";", 1)[0].strip().lower()
-    if meta.lower().endswith(";base64"):
-        try:
-            return mime, base64.b64decode(payload).decode("utf-8", errors="replace")
-        except (binascii.Error, ValueError):
-            return mime, ""
-    return mime, unquote(payload)
-
-
-def svg_data_uri(uri: str) -> str | None:
-    """The SVG document in a ``data:image/svg+xml`` URI, or None for anything else.
-
-    Examples
-    --------
-    >>> svg_data_uri("data:image/svg+xml;utf8,%3Csvg%2F%3E"), svg_data_uri("data:image/png,x")
-    ('<svg/>', None)
-    """
-    if not uri[:30].lower().startswith("data:image/svg+xml"):
-        return None
-    decoded = data_uri(uri)
-    return decoded[1] if decoded else None
 
 
 #: One position of a table row: its text and whether it is a header cell (None: a hole).
