@@ -11,7 +11,6 @@ from lhs_reports.data.synthetic import trust_profiles
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-
 def make_project(root: Path, n_trusts: int = 2, *, extra_params: dict[str, str] | None = None
                  ) -> Path:
     """Copy the repository's site sources into ``root`` with ``n_trusts`` demo trusts."""

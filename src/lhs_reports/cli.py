@@ -86,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="replace a warm worker once its peak memory passes this many MiB "
                        "(default %(default)g)")
 
+    audit = commands.add_parser(
+        "audit", help="audit a rendered site for identifiers and unsuppressed small counts")
+    audit.add_argument("site", nargs="?", type=Path, default=None, metavar="SITE",
+                       help="the site folder (default: the project's outputs/_site)")
+
     data = commands.add_parser("demo-data", help="(re)generate the synthetic demo data")
     data.add_argument("--n-trusts", type=int, default=None)
     data.add_argument("--seed", type=int, default=None)
@@ -171,6 +176,35 @@ def _summary(report: BuildReport) -> None:
           f"{report.timings.get('total', 0):.1f} s in all")
 
 
+#: Findings `lhs-reports audit` lists, one a line.
+AUDIT_LISTED = 50
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from lhs_reports.audit import scan_site
+
+    if args.site is None:
+        from lhs_reports.build.plan import load_project
+
+        site = load_project(args.project).site_dir
+    else:
+        site = args.site
+    audit = scan_site(site)
+    for finding in audit.findings[:AUDIT_LISTED]:
+        print(finding)
+    if len(audit.findings) > AUDIT_LISTED:
+        print(f"... and {len(audit.findings) - AUDIT_LISTED} more")
+    if audit.findings:
+        raise audit.error(shown=0, hint="the findings are listed above: pass tables through "
+                          "disclosure control, compute percentages from the rounded counts, "
+                          "and never print identifiers")
+    print(f"OK: {audit.pages} pages and {audit.files} files audited, no findings")
+    if audit.unread:
+        print(f"Not readable as text, so not audited: {len(audit.unread)} files (e.g. "
+              f"{', '.join(audit.unread[:3])}); check that they hold no identifiers")
+    return 0
+
+
 def _demo_data(args: argparse.Namespace) -> int:
     from lhs_reports.build.plan import load_project
     from lhs_reports.data.synthetic import write_demo_data
@@ -186,7 +220,8 @@ def _demo_data(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``lhs-reports`` console script."""
     args = _parser().parse_args(argv)
-    handlers = {"check": _check, "plan": _plan, "build": _build, "demo-data": _demo_data}
+    handlers = {"check": _check, "plan": _plan, "build": _build, "audit": _audit,
+                "demo-data": _demo_data}
     try:
         return handlers[args.command](args)
     except LhsReportsError as error:

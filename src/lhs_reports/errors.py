@@ -132,3 +132,5 @@ class RenderError(LhsReportsError):
 
 class AuditError(LhsReportsError):
     """The rendered site failed the disclosure/identifier audit."""
+
+    field_label = "location"

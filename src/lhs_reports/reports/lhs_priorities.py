@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from lhs_reports.data.dictionary import PRIORITY_AREAS
+from lhs_reports.disclosure import NHS_DIGITAL_SDC, DisclosureRule, safe_percentage
 from lhs_reports.errors import DataError
 from lhs_reports.stats.rates import wilson_interval
 
@@ -105,16 +106,46 @@ def top_priorities(comparison: pd.DataFrame, n: int = 3) -> list[str]:
     return list(ranked.index[:n])
 
 
+def published_shares(comparison: pd.DataFrame, *,
+                     rule: DisclosureRule = NHS_DIGITAL_SDC) -> pd.DataFrame:
+    """``comparison`` as it may be published: each share agreeing computed from the rounded
+    numbers of respondents agreeing and answering (NHS Digital: percentages from the rounded
+    parts), missing where the number agreeing is suppressed, with its display text in
+    ``shown``. Every table, sentence and chart of the page reads this, never the exact shares:
+    an exact 1.8 % beside 115 respondents would give back 2 people.
+
+    Examples
+    --------
+    >>> comparison = pd.DataFrame({"agree": [2, 13], "respondents": [114, 27],
+    ...                            "value": [2 / 114, 13 / 27]})
+    >>> published_shares(comparison)[["value", "shown"]]
+       value shown
+    0    NaN     *
+    1    0.6  60.0
+    """
+    safe = safe_percentage(comparison["agree"], comparison["respondents"], rule=rule)
+    return comparison.assign(value=safe["value"].to_numpy() / 100,
+                             shown=safe["display"].to_numpy())
+
+
+def _share_text(row: pd.Series, rule: DisclosureRule = NHS_DIGITAL_SDC) -> str:
+    if pd.isna(row["value"]):
+        return f"fewer than {rule.suppress_range[1] + 1} respondents"
+    return f"{row['value'] * 100:.0f}%"
+
+
 def priorities_table(comparison: pd.DataFrame) -> pd.DataFrame:
-    """A reader-facing table (percentages; respondent counts go through disclosure control)."""
+    """A reader-facing table: shares from rounded counts (see :func:`published_shares`);
+    respondent counts go through disclosure control with the table."""
+    shown = published_shares(comparison)
     return pd.DataFrame({
-        "Priority area": [_TEXT[a].title for a in comparison.index],
-        "Respondents": comparison["respondents"].to_numpy(),
-        "Agree (%)": (comparison["value"] * 100).round(1).to_numpy(),
+        "Priority area": [_TEXT[a].title for a in shown.index],
+        "Respondents": shown["respondents"].to_numpy(),
+        "Agree (%)": shown["shown"].to_numpy(),
         "95% CI": [f"{lo * 100:.1f} to {hi * 100:.1f}"
-                   for lo, hi in zip(comparison["lower_ci"], comparison["upper_ci"], strict=True)],
-        "All organisations (%)": (comparison["value_all"] * 100).round(1).to_numpy(),
-        "Compared with all": comparison["comparison"].to_numpy(),
+                   for lo, hi in zip(shown["lower_ci"], shown["upper_ci"], strict=True)],
+        "All organisations (%)": (shown["value_all"] * 100).round(1).to_numpy(),
+        "Compared with all": shown["comparison"].to_numpy(),
     })
 
 
@@ -122,20 +153,22 @@ def priorities_narrative(comparison: pd.DataFrame, organisation: str) -> str:
     """Markdown: the top three priorities with their recommendations, from the numbers."""
     from lhs_reports.text import md_escape
 
+    shown = published_shares(comparison)
     lines = [f"**Top three priorities for {md_escape(organisation)}** (weakest self-assessed "
              "areas):", ""]
     for rank, area in enumerate(top_priorities(comparison), start=1):
-        row = comparison.loc[area]
+        row = shown.loc[area]
         text = _TEXT[area]
         lines.append(
-            f"{rank}. **{text.title}**: {row['value'] * 100:.0f}% agree it is a strength "
+            f"{rank}. **{text.title}**: {_share_text(row)} agree it is a strength "
             f"(all organisations {row['value_all'] * 100:.0f}%; {row['comparison']}). "
             f"*Recommendation:* {text.recommendation}")
     return "\n".join(lines)
 
 
 def priorities_chart(comparison: pd.DataFrame) -> Any:
-    """Dot-and-whisker chart: the organisation's share agreeing (with CI) and everyone's."""
+    """Dot-and-whisker chart: the organisation's share agreeing (with CI) and everyone's; no
+    dot where the number agreeing is suppressed."""
     from plotnine import (
         aes,
         coord_flip,
@@ -149,18 +182,19 @@ def priorities_chart(comparison: pd.DataFrame) -> Any:
 
     from lhs_reports.plots.theme import NHS_BLUE, NHS_DARK_GREY, theme_nhs
 
-    order = [_TEXT[a].title for a in reversed(comparison.index)]
+    shown = published_shares(comparison)
+    order = [_TEXT[a].title for a in reversed(shown.index)]
     frame = pd.DataFrame({
-        "area": pd.Categorical([_TEXT[a].title for a in comparison.index], categories=order),
-        "value": comparison["value"].to_numpy() * 100,
-        "lower": comparison["lower_ci"].to_numpy() * 100,
-        "upper": comparison["upper_ci"].to_numpy() * 100,
-        "all": comparison["value_all"].to_numpy() * 100,
+        "area": pd.Categorical([_TEXT[a].title for a in shown.index], categories=order),
+        "value": shown["value"].to_numpy() * 100,
+        "lower": shown["lower_ci"].to_numpy() * 100,
+        "upper": shown["upper_ci"].to_numpy() * 100,
+        "all": shown["value_all"].to_numpy() * 100,
     })
     long = pd.concat([
         frame.assign(who="This organisation")[["area", "value", "who"]],
         frame.assign(value=frame["all"], who="All organisations")[["area", "value", "who"]],
-    ])
+    ]).dropna(subset=["value"])
     chart = ggplot(frame, aes("area", "value"))
     chart += [
         # One group: plotnine draws error bars group by group (see plots.rates).
@@ -177,19 +211,22 @@ def priorities_chart(comparison: pd.DataFrame) -> Any:
 
 
 def priorities_alt_text(comparison: pd.DataFrame, organisation: str) -> str:
-    """One sentence from the same numbers: strongest and weakest areas."""
+    """One sentence from the same numbers: strongest and weakest areas (ranked on the exact
+    shares, described with the published ones)."""
+    shown = published_shares(comparison)
     strongest = comparison["value"].idxmax()
     weakest = comparison["value"].idxmin()
     return (f"Dot chart of the share of {organisation}'s respondents who agree each of the "
             f"eight LHS priority areas is a strength: highest {_TEXT[strongest].title} "
-            f"({comparison.loc[strongest, 'value'] * 100:.0f}%), lowest "
-            f"{_TEXT[weakest].title} ({comparison.loc[weakest, 'value'] * 100:.0f}%).")
+            f"({_share_text(shown.loc[strongest])}), lowest "
+            f"{_TEXT[weakest].title} ({_share_text(shown.loc[weakest])}).")
 
 
 def record_priorities(comparison: pd.DataFrame) -> None:
-    """Publish each area's share agreeing and the top three priorities."""
+    """Publish each area's share agreeing (as published) and the top three priorities."""
     from lhs_reports.results import record
 
-    for area, row in comparison.iterrows():
-        record(f"{area}_agree", float(row["value"]), unit="proportion")
+    for area, row in published_shares(comparison).iterrows():
+        record(f"{area}_agree", None if pd.isna(row["value"]) else float(row["value"]),
+               unit="proportion")
     record("top_priorities", ",".join(top_priorities(comparison)))

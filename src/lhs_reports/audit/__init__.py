@@ -1,0 +1,134 @@
+"""Auditing the rendered site: nothing identifiable or disclosive is published.
+
+The audit reads the whole site folder as a reader could: every page (its text, tables,
+reader-facing attributes, inline SVG and SVG images embedded in it: :mod:`.pages`) and every
+downloadable file (CSV, JSON, feeds, text, search indexes: :mod:`.files`). Its rules:
+
+1. **NHS-number-like identifiers**: ten digits, plain or grouped 3-3-4 with spaces or dashes,
+   that pass the NHS number modulus-11 check (:mod:`.rules`).
+2. **Dates of birth**: a date (``01/02/1980``, ``1-2-1980``, ``1 February 1980``,
+   ``1980-02-01``) next to "DOB", "date of birth" or "born", or in a column so headed.
+3. **Full UK postcodes** ("LS1 4AP"; a district such as "LS1" alone is fine).
+4. **Unsuppressed small counts** in tables: a count the disclosure rule suppresses (1-7 under
+   :data:`~lhs_reports.disclosure.NHS_DIGITAL_SDC`) shown as ``3``, ``3.0`` or ``3 (1.8 %)``,
+   or recoverable as a percentage of a published denominator (:mod:`.tables`).
+
+Findings name the file (relative to the site), the place in it and the rule; identifiers are
+masked, so the build log never repeats one. A failed audit fails the build
+(:class:`~lhs_reports.errors.AuditError`) and the last good site stays published.
+``lhs-reports audit`` runs it alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lhs_reports.audit.files import audit_file, file_kind
+from lhs_reports.audit.pages import audit_page
+from lhs_reports.audit.rules import Finding, identifier_hits, is_nhs_number
+from lhs_reports.audit.tables import LABEL_COLUMNS
+from lhs_reports.disclosure import NHS_DIGITAL_SDC, DisclosureRule
+from lhs_reports.errors import AuditError
+
+__all__ = ["LABEL_COLUMNS", "Finding", "SiteAudit", "audit_file", "audit_page", "audit_site",
+           "is_nhs_number", "scan_site"]
+
+#: How many findings an error message lists.
+SHOWN_IN_ERRORS = 5
+
+
+@dataclass(frozen=True)
+class SiteAudit:
+    """What :func:`scan_site` read and found.
+
+    ``unread`` lists files the audit cannot read as text (images, PDFs), relative to the site.
+    """
+
+    site: Path
+    findings: tuple[Finding, ...]
+    pages: int
+    files: int
+    unread: tuple[str, ...] = ()
+
+    def error(self, *, hint: str, shown: int = SHOWN_IN_ERRORS) -> AuditError:
+        """An :class:`AuditError` saying how many findings there are, listing the first
+        ``shown``, and locating the first one (its file relative to the site: the site audited
+        during a build is a staging folder, gone by the time anyone reads the message)."""
+        n = len(self.findings)
+        files = len({f.page for f in self.findings})
+        listed = "".join(f"\n  {f}" for f in self.findings[:shown])
+        more = f"\n  ... and {n - shown} more" if 0 < shown < n else ""
+        first = self.findings[0]
+        return AuditError(
+            f"the site failed its disclosure audit: {n} finding{'s' if n != 1 else ''} in "
+            f"{files} file{'s' if files != 1 else ''}{listed}{more}",
+            path=first.page, field=first.location, hint=hint)
+
+
+def scan_site(site_dir: str | Path, *, rule: DisclosureRule = NHS_DIGITAL_SDC) -> SiteAudit:
+    """Read every page and file under ``site_dir``; never raises on findings.
+
+    Parameters
+    ----------
+    site_dir
+        The rendered site folder.
+    rule
+        The disclosure rule whose suppressed counts must not appear (1-7 by default).
+
+    Raises
+    ------
+    AuditError
+        When the folder holds no page at all (a renderer that wrote nothing).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as site:
+    ...     _ = (Path(site) / "index.html").write_text("<p>Patient 943 476 5919</p>")
+    ...     _ = (Path(site) / "data.csv").write_text("Ward,Patients\\nOak,3\\n")
+    ...     audit = scan_site(site)
+    >>> audit.pages, audit.files, [str(f) for f in audit.findings]
+    (1, 1, ["index.html: text: NHS-number-like identifier ('943 xxx xxxx')", \
+"data.csv: data.csv line 2, column 'Patients': unsuppressed small count ('3')"])
+    """
+    site = Path(site_dir)
+    if not site.is_dir():
+        raise AuditError("there is no site folder to audit", path=site,
+                         hint="build the site first (`lhs-reports build`) or name a folder")
+    paths = sorted(p for p in site.rglob("*") if p.is_file())
+    kinds = {p: file_kind(p.relative_to(site).as_posix()) for p in paths}
+    pages = [p for p in paths if kinds[p] == "page"]
+    if not pages:
+        raise AuditError("the site has no pages to audit", path=site,
+                         hint="the renderer produced nothing (or this is not a site folder); "
+                         "nothing was published")
+    # A file's name is part of its address, which readers see.
+    names = [p.relative_to(site).as_posix() for p in paths]
+    findings = [Finding(name, "file name", hit.rule, hit.text)
+                for name in names for hit in identifier_hits(name)]
+    data = [p for p in paths if kinds[p] == "data"]
+    for path in pages + data:
+        relative = path.relative_to(site).as_posix()
+        text = path.read_text(encoding="utf-8", errors="replace")
+        findings += (audit_page(text, relative, rule=rule) if kinds[path] == "page"
+                     else audit_file(text, relative, rule=rule))
+    unread = tuple(p.relative_to(site).as_posix() for p in paths if kinds[p] == "unreadable")
+    return SiteAudit(site, tuple(findings), len(pages), len(data), unread)
+
+
+def audit_site(site_dir: str | Path, *,
+               rule: DisclosureRule = NHS_DIGITAL_SDC) -> list[Finding]:
+    """Audit the rendered site; raises :class:`AuditError` on any finding.
+
+    Returns the findings otherwise, that is an empty list (see :func:`scan_site` to read them
+    without raising).
+    """
+    audit = scan_site(site_dir, rule=rule)
+    if audit.findings:
+        raise audit.error(
+            hint="pass tables through lhs_reports.notebook.show_table (disclosure control), "
+            "compute percentages from the rounded counts (disclosure.safe_percentage), and never "
+            "print identifiers; `lhs-reports audit` lists every finding. The site was not "
+            "published: the previous one stays")
+    return list(audit.findings)
