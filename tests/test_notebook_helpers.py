@@ -19,3 +19,13 @@ def test_tables_escape_text_add_the_caption_and_suppress_small_counts_by_default
 def test_header_escapes_parameter_text_and_carries_the_synthetic_banner():
     html = header_html("Report", "<script>x</script>", period="2025-03")
     assert "<script>" not in html and "SYNTHETIC" in html
+
+
+def test_a_count_column_with_a_missing_value_is_still_a_count():
+    from lhs_reports.notebook import table_html
+
+    frame = pd.DataFrame({"Ward": ["Oak", "Ash", "Elm"], "Patients": [3.0, None, 42.0],
+                          "Rate per 100,000": [2.0, 4.0, 6.0]})
+    html = table_html(frame)
+    assert "<td>3.0</td>" not in html and "<td>*</td>" in html and "<td>40</td>" in html
+    assert "<td>2.0</td>" in html  # a rate is not a count, whole or not

@@ -164,9 +164,34 @@ def publishable(frame: pd.DataFrame, *,
     from lhs_reports.disclosure import apply_disclosure
 
     if count_columns is None:
-        count_columns = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])]
+        count_columns = counts_in(frame)
     safe = apply_disclosure(frame, count_columns=list(count_columns))
     return safe[[c for c in safe.columns if not str(c).endswith("_suppressed")]]
+
+
+def counts_in(frame: pd.DataFrame) -> list[str]:
+    """The columns :func:`publishable` treats as counts when not told: every integer column,
+    and a column of whole numbers stored as floats (one missing value makes pandas store
+    counts so) whose header names something counted, read as the site audit reads headers.
+
+    Examples
+    --------
+    >>> counts_in(pd.DataFrame({"Ward": ["Oak", "Ash"], "Patients": [3.0, None],
+    ...                         "Rate per 100,000": [12.0, 40.0], "Beds": [10, 12]}))
+    ['Patients', 'Beds']
+    """
+    from lhs_reports.audit.tables import column_kind
+
+    found = []
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_integer_dtype(values):
+            found.append(column)
+        elif pd.api.types.is_float_dtype(values) and column_kind(str(column)) == "count":
+            present = values.dropna()
+            if not present.empty and bool((present == present.round()).all()):
+                found.append(column)
+    return found
 
 
 def table_text(frame: pd.DataFrame, *, count_columns: Iterable[str] | None = None) -> str:
