@@ -259,3 +259,39 @@ def test_the_notebook_table_helper_still_suppresses_integer_columns_by_default()
     html = table_html(frame, caption="Activity")
     assert "<td>*</td>" in html and "<td>1,235</td>" in html and "<td>617.0</td>" in html
     assert "_suppressed" not in html
+
+
+def test_a_lone_suppressed_cell_beside_a_total_gets_a_second_one():
+    from lhs_reports.disclosure import disclose_table
+
+    table = pd.DataFrame({"ward": ["Oak", "Ash", "Elm", "Total"], "falls": [3, 40, 12, 55],
+                          "patients": [30, 60, 45, 135]})
+    shown = disclose_table(table, count_columns=["falls", "patients"], total_row=3,
+                           percentage_columns={"falls (%)": ("falls", "patients")})
+    assert shown["falls"].tolist() == ["*", "40", "*", "55"]
+    assert shown["falls (%)"].tolist()[:3] == ["*", "66.7", "*"]
+    assert shown["falls_suppressed"].tolist() == [True, False, True, False]
+
+
+def test_secondary_suppression_repeats_until_no_line_has_a_lone_suppressed_cell():
+    from lhs_reports.disclosure_secondary import secondary_suppression
+
+    counts = pd.DataFrame({"a": [3, 20, 23], "b": [9, 30, 39], "total": [12, 50, 62]},
+                          index=["x", "y", "Total"])
+    primary = counts < 8
+    final = secondary_suppression(counts, primary, total_row="Total", total_column="total")
+    # Row x: a is suppressed, so b (9) is too; column a: y (20) too; then row y: b (30) too.
+    assert final.loc[["x", "y"], ["a", "b"]].to_numpy().all()
+    assert not final["total"].any() and not final.loc["Total"].any()
+    for line in (final.loc[["x", "y"], "a"], final.loc[["x", "y"], "b"],
+                 final.loc["x", ["a", "b"]], final.loc["y", ["a", "b"]]):
+        assert line.sum() != 1
+
+
+def test_a_zero_is_never_the_second_cell():
+    from lhs_reports.disclosure_secondary import secondary_suppression
+
+    counts = pd.DataFrame({"n": [3, 0, 20, 23]}, index=["a", "b", "c", "Total"])
+    primary = (counts > 0) & (counts < 8)  # the NHS Digital rule shows 0 as 0
+    final = secondary_suppression(counts, primary, total_row="Total")
+    assert final["n"].tolist() == [True, False, True, False]

@@ -28,13 +28,14 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
 
+from lhs_reports.disclosure_secondary import secondary_suppression
 from lhs_reports.errors import DataError
 
 __all__ = [
@@ -100,6 +101,24 @@ class DisclosureRule:
         if not (_whole(self.min_contributors) and self.min_contributors >= 1):
             raise DataError(f"min_contributors must be a whole number >= 1, got "
                             f"{self.min_contributors!r}", field="min_contributors")
+
+    def statement(self) -> str:
+        """The rule in one sentence, for the note under every table that applies it.
+
+        >>> print(NHS_DIGITAL_SDC.statement())
+        Counts of 1 to 7 are shown as *; other counts are rounded to the nearest 5, and
+        percentages and rates use the rounded counts (NHS Digital secondary-care SDC (HES/ECDS,
+        since Sept 2018)).
+        """
+        if self.national:
+            return f"National counts, shown without disclosure control ({self.name})."
+        low, high = self.suppress_range
+        zero = " and 0" if self.suppress_zero and low > 0 else ""
+        rounding = (f"; other counts are rounded to the nearest {self.round_base}, and "
+                    "percentages and rates use the rounded counts" if self.round_base > 1
+                    else "")
+        return (f"Counts of {low} to {high}{zero} are shown as {self.suppressed_symbol}"
+                f"{rounding} ({self.name}).")
 
     def suppresses(self, values: np.ndarray) -> np.ndarray:
         """Which (non-negative, non-NaN) values this rule replaces with the symbol.
@@ -357,7 +376,8 @@ def safe_mean(values: Any, *, by: Any = None, rule: DisclosureRule = NHS_DIGITAL
 
 def disclose_table(frame: pd.DataFrame, *, count_columns: list[str],
                    percentage_columns: Mapping[str, tuple[str, str]] | None = None,
-                   rule: DisclosureRule = NHS_DIGITAL_SDC) -> pd.DataFrame:
+                   rule: DisclosureRule = NHS_DIGITAL_SDC, total_row: Hashable | None = None,
+                   total_column: str | None = None) -> pd.DataFrame:
     """A display copy of ``frame`` with its counts (and percentages) disclosure-controlled.
 
     Parameters
@@ -371,6 +391,10 @@ def disclose_table(frame: pd.DataFrame, *, count_columns: list[str],
         the rounded parts (see :func:`safe_percentage`), written as display strings.
     rule
         The rule; :data:`NHS_DIGITAL_SDC` by default.
+    total_row, total_column
+        The index label of a row, or the count column, that publishes totals: a lone
+        suppressed cell in a line with a total gets a second one
+        (:func:`lhs_reports.disclosure_secondary.secondary_suppression`).
 
     Returns
     -------
@@ -403,9 +427,23 @@ def disclose_table(frame: pd.DataFrame, *, count_columns: list[str],
         controlled = suppress_counts(frame[column].rename(column), rule=rule)
         out[column] = controlled["display"].to_numpy(dtype=object)
         flags[f"{column}_suppressed"] = controlled["suppressed"].to_numpy()
+    if count_columns and (total_row is not None or total_column is not None):
+        primary = pd.DataFrame({c: flags[f"{c}_suppressed"] for c in count_columns},
+                               index=frame.index)
+        counts = frame[count_columns].apply(pd.to_numeric, errors="coerce")
+        final = secondary_suppression(counts, primary, total_row=total_row,
+                                      total_column=total_column)
+        for column in count_columns:
+            extra = final[column].to_numpy() & ~primary[column].to_numpy()
+            out[column] = np.where(extra, rule.suppressed_symbol, out[column].to_numpy())
+            flags[f"{column}_suppressed"] = final[column].to_numpy()
     for column, (top, bottom) in percentage_columns.items():
-        out[column] = safe_percentage(frame[top].rename(top), frame[bottom].rename(bottom),
-                                      rule=rule)["display"].to_numpy(dtype=object)
+        shown = safe_percentage(frame[top].rename(top), frame[bottom].rename(bottom),
+                                rule=rule)["display"].to_numpy(dtype=object)
+        hidden = np.zeros(len(frame), bool)
+        for part in (top, bottom):
+            hidden |= flags.get(f"{part}_suppressed", np.zeros(len(frame), bool))
+        out[column] = np.where(hidden, rule.suppressed_symbol, shown)
     for column, flag in flags.items():
         out[column] = flag
     return out

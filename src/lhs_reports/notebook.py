@@ -161,11 +161,16 @@ def publishable(frame: pd.DataFrame, *,
     0  Oak        *
     1  Ash       40
     """
-    from lhs_reports.disclosure import apply_disclosure
+    from lhs_reports.disclosure import disclose_table
+    from lhs_reports.disclosure_secondary import total_row_label
 
     if count_columns is None:
         count_columns = counts_in(frame)
-    safe = apply_disclosure(frame, count_columns=list(count_columns))
+    total = None
+    labels = [c for c in frame.columns if frame[c].dtype == object]
+    if labels and (found := total_row_label(frame[labels[0]].tolist())) is not None:
+        total = frame.index[frame[labels[0]].tolist().index(found)]
+    safe = disclose_table(frame, count_columns=list(count_columns), total_row=total)
     return safe[[c for c in safe.columns if not str(c).endswith("_suppressed")]]
 
 
@@ -202,13 +207,19 @@ def table_text(frame: pd.DataFrame, *, count_columns: Iterable[str] | None = Non
 def table_html(frame: pd.DataFrame, *, caption: str | None = None,
                count_columns: Iterable[str] | None = None) -> str:
     """A disclosure-controlled HTML table (see :func:`publishable`)."""
-    shown = publishable(frame, count_columns=count_columns)
+    from lhs_reports.disclosure import NHS_DIGITAL_SDC
+
+    counted = counts_in(frame) if count_columns is None else list(count_columns)
+    shown = publishable(frame, count_columns=counted)
     html = shown.to_html(index=False, escape=True, border=0, classes="lhs-table", na_rep="–")
     if caption:
         # pandas writes the opening tag in slightly different forms across versions.
         opening_end = html.index(">", html.index("<table")) + 1
         html = (html[:opening_end] + f"<caption>{escape(caption)}</caption>"
                 + html[opening_end:])
+    if counted:
+        # The rule applied, stated under the table it was applied to.
+        html += f'\n<p class="lhs-table-note">{escape(NHS_DIGITAL_SDC.statement())}</p>'
     return html
 
 
