@@ -201,6 +201,13 @@ CASES: dict[str, Case] = {
         monthly(lambda f: f.iloc[0:0]), ("has no rows", "activity_monthly.csv")),
     "a missing column": Case(monthly(lambda f: f.drop(columns="discharges")),
                              ("missing column(s): discharges", "activity_monthly.csv")),
+    "a month before the data's declared start": Case(
+        edit(CATALOGUE, "data: {dir: data}", "data: {dir: data, start: 2024-02}"),
+        ("has 2024-01, outside the data's months (2024-02 to now)", "activity_monthly.csv",
+         "row: 1", "data.start")),
+    "a month after the data's release": Case(
+        edit(CATALOGUE, "data: {dir: data}", "data: {dir: data, release: 2024-02}"),
+        ("has 2024-03, outside the data's months (any start to 2024-02)", "row: 3")),
     "a flag that is not 0 or 1": Case(
         replace_file("data/trusts.csv", "trust_code,trust_name,region,synthetic\n"
                      "RX4,Trust RX4,North,0\nRW5,Trust RW5,North,2\nTAH,Trust TAH,North,0\n"),

@@ -174,6 +174,15 @@ class DemoSettings(_Strict):
 class DataSettings(_Strict):
     dir: str = Field("", description="Data folder relative to the project; empty = demo data")
     demo: DemoSettings = DemoSettings()
+    start: str | None = Field(None, description="First month the data cover (YYYY-MM): rows "
+                              "dated earlier are refused")
+    release: str | None = Field(None, description="Last month of the data's release (YYYY-MM): "
+                                "rows dated later are refused")
+
+    @field_validator("start", "release", mode="before")
+    @classmethod
+    def _check_months(cls, value: Any) -> Any:
+        return None if value is None else _month(value)
 
 
 class ReportFamily(_Strict):

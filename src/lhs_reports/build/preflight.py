@@ -16,6 +16,7 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from lhs_reports.build.cache import code_digest
 from lhs_reports.build.plan import Job, Project
@@ -53,6 +54,7 @@ def check_data_folders(project: Project, jobs: Sequence[Job]) -> None:
 
 def _verdict_key(project: Project, jobs: Sequence[Job]) -> str:
     digest = hashlib.sha256(code_digest().encode())
+    digest.update(json.dumps(project.catalogue.data.model_dump(), sort_keys=True).encode())
     for folder in sorted({_data_dir(project, job) for job in jobs}):
         for name in TABLES:
             for path in table_files(folder, name):
@@ -81,7 +83,8 @@ def check_data(project: Project, jobs: Sequence[Job], *,
         folder_jobs = [job for job in jobs if _data_dir(project, job) == folder]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            _check_folder(folder, folder_jobs)
+            _check_folder(folder, folder_jobs, start=project.catalogue.data.start,
+                          release=project.catalogue.data.release)
         notices += list(dict.fromkeys(str(w.message) for w in caught
                                       if w.category.__name__ == "DataWarning"))
     for notice in notices:
@@ -95,7 +98,8 @@ def _stderr(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-def _check_folder(folder: Path, jobs: Sequence[Job]) -> None:
+def _check_folder(folder: Path, jobs: Sequence[Job], *, start: str | None = None,
+                  release: str | None = None) -> None:
     # Imported here: pandas and pandera are needed only when there are data to check.
     from lhs_reports.data.loaders import load_table
     from lhs_reports.data.rows import month_gaps
@@ -103,19 +107,21 @@ def _check_folder(folder: Path, jobs: Sequence[Job]) -> None:
     declared = {str(job.parameters.get("trust_code")): set(job.parameters.get("missing_months")
                                                            or [])
                 for job in jobs if job.parameters.get("trust_code")}
-    files = {job.parameters.get("trust_code"): job.params_path for job in jobs}
     latest: dict[str, str] = {}
     for name, table in TABLES.items():
         if not table_files(folder, name):
             continue
         frame = load_table(folder, name)
+        if table.month_column is not None:
+            _check_coverage(folder, name, frame, start, release)
         for organisation, months in month_gaps(frame, table).items():
             undeclared = [m for m in months if m not in declared.get(organisation, set())]
             if undeclared:
                 shown = ", ".join(undeclared[:6]) + (" ..." if len(undeclared) > 6 else "")
                 raise DataError(
                     f"table '{name}' has no rows for {organisation} in {shown}: a monthly "
-                    "series may not skip months", path=table_files(folder, name)[0],
+                    "series may not skip months",
+                    path=table_files(folder, name, organisation)[0],
                     field=table.month_column,
                     hint=f"add the missing month(s), or declare them in {organisation}'s "
                     f"parameter file as missing_months: [{', '.join(undeclared[:3])}] (shown "
@@ -123,11 +129,38 @@ def _check_folder(folder: Path, jobs: Sequence[Job]) -> None:
         if name == "activity_monthly":
             for organisation, rows in frame.groupby("trust_code"):
                 latest[str(organisation)] = rows["month"].max().strftime("%Y-%m")
-    _check_period_ends(jobs, latest, files)
+    _check_period_ends(jobs, latest)
 
 
-def _check_period_ends(jobs: Sequence[Job], latest: dict[str, str],
-                       files: dict[object, Path]) -> None:
+def _check_coverage(folder: Path, name: str, frame: Any, start: str | None,
+                    release: str | None) -> None:
+    """No month before the data's declared start or after its release (the catalogue's
+    ``data.start`` and ``data.release``), naming the file and row of the first one."""
+    import pandas as pd
+
+    from lhs_reports.data.loaders import read_table_file
+    from lhs_reports.data.rows import normalise_months
+
+    table = TABLES[name]
+    column = str(table.month_column)
+    months = frame[column].dt.strftime("%Y-%m")
+    outside = ((months < start) if start else False) | ((months > release) if release else False)
+    if not bool(pd.Series(outside).any()):
+        return
+    for path in table_files(folder, name):  # find the file and row a person would look at
+        rows = normalise_months(read_table_file(path), table, path)[column].dt.strftime("%Y-%m")
+        bad = ((rows < start) if start else False) | ((rows > release) if release else False)
+        if bool(pd.Series(bad).any()):
+            position = int(pd.Series(bad).to_numpy().argmax())
+            raise DataError(
+                f"column '{column}' of table '{name}' has {rows.iloc[position]}, outside the "
+                f"data's months ({start or 'any start'} to {release or 'now'})", path=path,
+                field=column, row=position + 1,
+                hint="remove or correct the row, or change data.start / data.release in "
+                "params/reports.yaml")
+
+
+def _check_period_ends(jobs: Sequence[Job], latest: dict[str, str]) -> None:
     """A report may not claim a period its data do not reach."""
     if not latest:
         return

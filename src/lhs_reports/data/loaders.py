@@ -32,7 +32,7 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
     return ensure_demo_data(find_project_root() / DEMO_DATA_DIR)
 
 
-def _read(path: Path) -> pd.DataFrame:
+def read_table_file(path: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
     except Exception as exc:
@@ -77,7 +77,7 @@ def _load_validated(stamps: tuple[tuple[str, int, int], ...], name: str,
     files = [Path(path) for path, _, _ in stamps]
     table = TABLES[name]
     key = table.key[0]  # the organisation (or case study) a row belongs to
-    raw = [_read(path) for path in files]
+    raw = [read_table_file(path) for path in files]
     # A folder of files named after the organisations they hold (chosen by that name, or a
     # folder where any file is named like a code the table holds): each file holds only its
     # organisation's rows. Folders split another way (by year, say) are not held to that.
