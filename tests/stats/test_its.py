@@ -222,3 +222,16 @@ def test_bad_inputs_are_data_errors(kwargs, field):
     with pytest.raises(DataError) as caught:
         segmented_regression(SICILY["aces"], **kwargs)
     assert caught.value.field == field
+
+
+def test_a_near_exact_gaussian_fit_leaves_standard_errors_it_cannot_estimate_missing():
+    # Found by hypothesis in a fresh-clone CI run: Newey-West variances of the flat segment
+    # came out a hair below zero and numpy warned "invalid value encountered in sqrt".
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = segmented_regression([0.0] * 7 + [1.0], intervention_at=4)
+    table = result.coefficients
+    assert table.loc["level_change", "std_error"] > 0
+    assert table.loc[["intercept", "time"], ["std_error", "p_value"]].isna().all().all()

@@ -34,6 +34,7 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats as scipy_stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
@@ -197,6 +198,21 @@ def design_matrix(n: int, position: int, *, slope_change: bool = True,
     return pd.DataFrame(columns)
 
 
+def _standard_errors(fit: Any, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Standard errors and two-sided p-values, as statsmodels gives them, without its warning
+    for a near-exact fit: there a variance can come out zero or a hair below it (Newey-West and
+    OLS covariances are positive semi-definite, so only round-off makes one negative). Such a
+    coefficient's standard error cannot be estimated: it is NaN, as are its interval and
+    p-value."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        variances = np.diag(np.asarray(fit.cov_params()))
+        bse = np.sqrt(np.where(variances > 0, variances, np.nan))
+        statistic = np.abs(params) / bse
+    reference = scipy_stats.t(fit.df_resid) if fit.use_t else scipy_stats.norm
+    p_value = np.where(np.isnan(statistic), np.nan, 2 * reference.sf(np.nan_to_num(statistic)))
+    return bse, p_value
+
+
 def segmented_regression(
     values: Any,
     *,
@@ -334,11 +350,12 @@ def segmented_regression(
                                                  else ")")
         lag = None
         residuals = np.asarray(fit.resid_deviance)
-    params, bse = np.asarray(fit.params), np.asarray(fit.bse)
+    params = np.asarray(fit.params)
+    bse, p_value = _standard_errors(fit, params)
     coefficients = pd.DataFrame({
         "estimate": params, "std_error": bse,
         "lower_ci": params - z * bse, "upper_ci": params + z * bse,
-        "p_value": np.asarray(fit.pvalues),
+        "p_value": p_value,
     }, index=exog.columns)
     if family != "gaussian":
         coefficients["rate_ratio"] = np.exp(coefficients["estimate"])
