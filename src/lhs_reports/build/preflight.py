@@ -25,6 +25,7 @@ from lhs_reports.data.fingerprint import file_hash
 from lhs_reports.data.layout import table_files
 from lhs_reports.errors import DataError, ParameterError
 from lhs_reports.params import CATALOGUE_PATH
+from lhs_reports.site.publish import write_text_atomic
 
 #: Where the last data check's verdict is remembered.
 CHECKED = Path(".cache") / "data-checked"
@@ -89,8 +90,7 @@ def check_data(project: Project, jobs: Sequence[Job], *,
                                       if w.category.__name__ == "DataWarning"))
     for notice in notices:
         (say or _stderr)(f"notice: {notice}")
-    remembered.parent.mkdir(parents=True, exist_ok=True)
-    remembered.write_text(key)
+    write_text_atomic(remembered, key)
     return notices
 
 
