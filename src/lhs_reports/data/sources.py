@@ -75,7 +75,8 @@ MHSDS_SOURCES: tuple[Source, ...] = (
            "All hospital stays in the published measure; count adult acute beds only."),
     Source("activity_monthly.mha_detentions", "yes",
            "MHS81: detentions in the reporting period",
-           "The annual Mental Health Act statistics are the official count of detentions."),
+           "Monthly figures are provisional until the data are refreshed; NHS England's "
+           "annual Mental Health Act Statistics are the reference count."),
     Source("activity_by_group", "partly",
            "Not published with this four-way breakdown",
            "Count the same measures from your own MHSDS extract by age, gender, ethnic "
