@@ -3,17 +3,21 @@
 Two report families of probe notebooks: ``trust`` (one job per trust, reading its own monthly
 rows and the trusts table) and ``across`` (one page reading every trust's rows and their own
 parameter files), on real-looking ODS codes and data written here, as CSV or Parquet, one file
-per table or a folder of per-trust files.
+per table or a folder of per-trust files. The trusts table says the data are real
+(``synthetic`` 0), and the catalogue does not add the SYNTHETIC label.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 
 from lhs_reports.data.dictionary import TABLES
+
+from .helpers import REPO_ROOT
 
 PER_TRUST = '''
 from lhs_reports.data import load_table, resolve_data_dir
@@ -75,11 +79,13 @@ def write(frame: pd.DataFrame, path: Path) -> None:
         frame.to_parquet(path, index=False)
 
 
-def make_handmade_project(root: Path, codes: list[str], *, layout: str, inputs: str = "") -> Path:
+def make_handmade_project(root: Path, codes: list[str], *, layout: str, inputs: str = "",
+                          handwritten: bool = False) -> Path:
     """A project with a per-trust and a cross-trust probe family and hand-written data.
 
     ``layout``: ``csv`` (one CSV per table) or ``folders`` (a folder of per-trust Parquet
-    files for the monthly table, a CSV for the trusts).
+    files for the monthly table, a CSV for the trusts). ``handwritten``: with the repository's
+    hand-written pages (``index.qmd``, ``methods.qmd``), whose text depends on the data.
     """
     (root / "notebooks").mkdir(parents=True)
     (root / "params" / "trusts").mkdir(parents=True)
@@ -102,6 +108,9 @@ def make_handmade_project(root: Path, codes: list[str], *, layout: str, inputs: 
         (root / "params" / "trusts" / f"{code}.yaml").write_text(
             f"trust_code: {code}\ntrust_name: Trust {code}\nperiod_end: 2024-03\n"
             "targets: {crisis_24h: 75}\n")
+    if handwritten:
+        for name in ("index.qmd", "methods.qmd"):
+            shutil.copy(REPO_ROOT / name, root / name)
     data = root / "data"
     write(trusts_table(codes), data / "trusts.csv")
     monthly = [monthly_rows(code) for code in codes]

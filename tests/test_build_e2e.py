@@ -66,6 +66,43 @@ def test_every_page_says_synthetic_and_carries_provenance(built):
         assert "lhs-provenance" in text and "data fingerprint" in text, page
 
 
+def test_the_demo_s_own_pages_say_its_data_are_synthetic(built):
+    root, _ = built
+    assert "This demonstration site is built from <strong>synthetic data</strong>" in \
+        read(root, "index.html")
+    assert "All demonstration data are synthetic" in read(root, "methods.html")
+    assert "synthetic data generated deterministically" in read(root, "about-data.html")
+    assert ":::" not in read(root, "index.html") + read(root, "methods.html")
+
+
+def test_about_the_data_links_every_table_s_template_and_each_downloads(built):
+    from lhs_reports.data.dictionary import TABLES
+    from lhs_reports.data.templates import template_csv
+
+    root, _ = built
+    links = set(re.findall(r'href="([^"]+\.csv)"', read(root, "about-data.html")))
+    assert links == {f"about-data/templates/{name}.csv" for name in TABLES}
+    for link in links:
+        assert read(root, link) == template_csv(Path(link).stem)
+
+
+def test_each_report_family_reads_only_the_tables_the_catalogue_declares(built):
+    from lhs_reports.build.cache import MANIFEST, Manifest
+    from lhs_reports.build.plan import load_project
+
+    root, _ = built
+    families = {f.id: f for f in load_project(root).catalogue.families}
+    checked = set()
+    for key, entry in Manifest(root / "outputs" / MANIFEST).entries.items():
+        if entry.get("status") != "ok":
+            continue
+        family = families[key.split("/")[0]]
+        read_tables = {r["table"] for r in entry.get("reads") or [] if r.get("kind") == "table"}
+        assert read_tables <= set(family.table_names), (key, read_tables)
+        checked.add(family.id)
+    assert checked == set(families)
+
+
 def test_text_from_parameter_files_is_escaped(built):
     root, _ = built
     for page in ("needs_assessment/SYN02.html", "needs_assessment/index.html"):

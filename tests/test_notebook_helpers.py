@@ -16,9 +16,14 @@ def test_tables_escape_text_add_the_caption_and_suppress_small_counts_by_default
     assert "Events_suppressed" not in html
 
 
-def test_header_escapes_parameter_text_and_carries_the_synthetic_banner():
-    html = header_html("Report", "<script>x</script>", period="2025-03")
+def test_header_escapes_parameter_text_and_carries_the_synthetic_banner_for_synthetic_data():
+    html = header_html("Report", "<script>x</script>", period="2025-03", synthetic=True)
     assert "<script>" not in html and "SYNTHETIC" in html
+
+
+def test_a_header_says_nothing_of_synthetic_data_unless_told_the_data_are():
+    html = header_html("Report", "Trust A", period="2025-03")
+    assert "synthetic" not in html.lower() and "fictitious" not in html.lower()
 
 
 def test_a_count_column_with_a_missing_value_is_still_a_count():

@@ -94,6 +94,14 @@ def _parser() -> argparse.ArgumentParser:
     data = commands.add_parser("demo-data", help="(re)generate the synthetic demo data")
     data.add_argument("--n-trusts", type=int, default=None)
     data.add_argument("--seed", type=int, default=None)
+
+    template = commands.add_parser(
+        "data-template", help="write a template CSV for every data table (the header and two "
+        "example rows) into a folder, as published on the site's About the data page")
+    template.add_argument("folder", type=Path, metavar="DIR",
+                          help="where to write them (created if needed)")
+    template.add_argument("--force", action="store_true",
+                          help="overwrite template files that already exist there")
     return parser
 
 
@@ -217,11 +225,21 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_template(args: argparse.Namespace) -> int:
+    from lhs_reports.data.templates import write_templates
+
+    written = write_templates(args.folder, force=args.force)
+    print(f"{len(written)} data templates written to {args.folder}: "
+          f"{', '.join(p.name for p in written)}")
+    print("Replace the example rows with your data; `lhs-reports check` validates the folder.")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``lhs-reports`` console script."""
     args = _parser().parse_args(argv)
     handlers = {"check": _check, "plan": _plan, "build": _build, "audit": _audit,
-                "demo-data": _demo_data}
+                "demo-data": _demo_data, "data-template": _data_template}
     try:
         return handlers[args.command](args)
     except LhsReportsError as error:

@@ -42,18 +42,23 @@ def synthetic_banner_html(notice: str = SYNTHETIC_NOTICE) -> str:
 
 
 def header_html(title: str, subject: str, *, period: str | None = None,
-                synthetic: bool = True, notice: str = SYNTHETIC_NOTICE,
+                synthetic: bool = False, notice: str = SYNTHETIC_NOTICE,
                 missing_months: Iterable[str] = ()) -> str:
     """HTML for a report's heading block (escaped), stating any months declared missing.
+
+    ``synthetic`` comes from the data the report shows (for example
+    :func:`lhs_reports.data.data_are_synthetic`): data are real unless they say otherwise.
 
     Examples
     --------
     >>> html = header_html("Needs <assessment>", "Trust & Co", period="2025-03",
-    ...                    missing_months=["2024-02"])
+    ...                    synthetic=True, missing_months=["2024-02"])
     >>> "&lt;assessment&gt;" in html and "Trust &amp; Co" in html and "SYNTHETIC" in html
     True
     >>> "No data for February 2024" in html
     True
+    >>> "SYNTHETIC" in header_html("Needs assessment", "Trust A")
+    False
     """
     parts = [f'<h1 class="lhs-title">{escape(title)}: {escape(subject)}</h1>']
     if period:
@@ -70,7 +75,7 @@ def header_html(title: str, subject: str, *, period: str | None = None,
 
 
 def report_header(title: str, subject: str, *, period: str | None = None,
-                  synthetic: bool = True, notice: str = SYNTHETIC_NOTICE,
+                  synthetic: bool = False, notice: str = SYNTHETIC_NOTICE,
                   missing_months: Iterable[str] = ()) -> None:
     """Display a report's heading block with the SYNTHETIC banner where it applies."""
     display(HTML(header_html(title, subject, period=period, synthetic=synthetic,

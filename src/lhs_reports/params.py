@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from lhs_reports.data import reads
+from lhs_reports.data.dictionary import ORGANISATION_CODE, TABLES
 from lhs_reports.data.locations import find_project_root
 from lhs_reports.errors import ParameterError, shorten
 
@@ -51,7 +52,7 @@ def _month(value: Any) -> str:
 class TrustParameters(_Strict):
     """Parameters for a per-trust report (one file per trust under ``params/trusts/``)."""
 
-    trust_code: Annotated[str, Field(pattern=r"^[A-Z0-9]{3,10}$",
+    trust_code: Annotated[str, Field(pattern=ORGANISATION_CODE,
                                      description="Organisation code, e.g. SYN01")]
     trust_name: Annotated[str, Field(min_length=1, max_length=200)]
     period_end: Annotated[str, Field(description="Last month reported, YYYY-MM")] = "2025-03"
@@ -163,7 +164,10 @@ PARAMETER_MODELS: dict[str, type[_Strict]] = {
 class SiteSettings(_Strict):
     title: str = "Learning health system reports"
     subtitle: str = ""
-    synthetic: bool = Field(True, description="Label every page SYNTHETIC")
+    synthetic: bool = Field(
+        False, description="Label every page SYNTHETIC even when the data do not say they are "
+        "(e.g. hand-made test data). The label follows the data: synthetic data are labelled "
+        "whatever this says, so it can add the label, never remove it")
 
 
 class DemoSettings(_Strict):
@@ -185,6 +189,15 @@ class DataSettings(_Strict):
         return None if value is None else _month(value)
 
 
+#: The tables a family reads when its catalogue entry does not say, by parameter schema: what
+#: the package's own per-trust, case-study and cross-trust notebooks read.
+DEFAULT_TABLES: dict[str, tuple[str, ...]] = {
+    "trust": ("trusts", "activity_monthly", "population", "activity_by_group"),
+    "case_study": ("case_study_series",),
+    "cross_trust": ("trusts", "activity_monthly"),
+}
+
+
 class ReportFamily(_Strict):
     id: Annotated[str, Field(pattern=_ID)]
     title: Annotated[str, Field(min_length=1)]
@@ -200,6 +213,27 @@ class ReportFamily(_Strict):
     schema_: Literal["trust", "case_study", "cross_trust"] = Field("trust", alias="schema")
     requires: str | None = Field(
         None, description="Run only for parameter files where this key is set (e.g. measure)")
+    tables: list[str] | None = Field(
+        None, description="The data tables the family's notebook reads, named as in the data "
+        "dictionary; the 'About the data' page lists, per table, the families that need it. "
+        "Default: by schema (trust: trusts, activity_monthly, population, activity_by_group; "
+        "case_study: case_study_series; cross_trust: trusts, activity_monthly)")
+
+    @field_validator("tables")
+    @classmethod
+    def _known_tables(cls, tables: list[str] | None) -> list[str] | None:
+        for name in tables or []:
+            if name not in TABLES:
+                close = difflib.get_close_matches(name, TABLES, n=1)
+                raise ValueError(f"unknown table {name!r}"
+                                 + (f" (did you mean {close[0]!r}?)" if close else "")
+                                 + f"; tables are {', '.join(TABLES)}")
+        return tables
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        """The tables the family reads: as declared, else its schema's default."""
+        return tuple(self.tables) if self.tables is not None else DEFAULT_TABLES[self.schema_]
 
 
 class Catalogue(_Strict):

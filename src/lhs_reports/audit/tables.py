@@ -101,12 +101,19 @@ class CellHit:
 def column_kind(header: str) -> ColumnKind:
     """Whether a column's whole numbers are labels, statistics or counts, from its header.
 
+    A header written as a data file's column name (``imd_quintile``) reads as its words.
+
     Examples
     --------
     >>> [column_kind(h) for h in ("IMD quintile", "Agree (%)", "Patients detained",
     ...                           "Events in the year", "Number of trusts", "")]
     ['label', 'statistic', 'count', 'count', 'label', 'count']
+    >>> [column_kind(h) for h in ("imd_quintile", "crisis_contacts_24h", "admissions")]
+    ['label', 'count', 'count']
     """
+    # An underscore is a letter to a regular expression's word boundary, so "imd_quintile"
+    # would hide its label word: read it as the words it joins.
+    header = header.replace("_", " ")
     if _NOT_PEOPLE.search(header):
         return "label"
     if _STATISTIC.search(header):

@@ -11,6 +11,7 @@ from typing import Any
 
 _EXPORTS = {
     "TABLES": "lhs_reports.data.dictionary",
+    "data_are_synthetic": "lhs_reports.data.origin",
     "dictionary_frame": "lhs_reports.data.dictionary",
     "TrustData": "lhs_reports.data.loaders",
     "load_table": "lhs_reports.data.loaders",

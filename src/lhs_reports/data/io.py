@@ -8,6 +8,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from lhs_reports.errors import DataError
+
+
+def read_table_file(path: Path) -> pd.DataFrame:
+    """One file of a table, as it is (Parquet or CSV by suffix; not validated)."""
+    try:
+        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except Exception as exc:
+        raise DataError(f"could not read {path.name}: {exc}", path=path,
+                        hint="check the file is valid Parquet/CSV") from None
+
 
 def write_table_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` to ``path`` (Parquet or CSV by suffix) via a temp file and a rename.

@@ -1,4 +1,8 @@
-"""Loading validated tables from a data directory (Parquet, or CSV as a fallback)."""
+"""Loading validated tables from a data directory (Parquet, or CSV as a fallback).
+
+``read_table_file`` (one file, unvalidated) lives in :mod:`lhs_reports.data.io` and is
+re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,15 @@ import pandas as pd
 
 from lhs_reports.data import reads
 from lhs_reports.data.dictionary import TABLES
+from lhs_reports.data.io import read_table_file
 from lhs_reports.data.layout import table_files
 from lhs_reports.data.locations import DEMO_DATA_DIR, find_project_root
 from lhs_reports.data.rows import check_organisation_file
 from lhs_reports.data.schemas import validate_table
 from lhs_reports.errors import DataError
+
+__all__ = ["TrustData", "load_table", "load_trust_data", "read_table_file",
+           "resolve_data_dir"]
 
 
 def resolve_data_dir(data_dir: str | Path | None) -> Path:
@@ -30,14 +38,6 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
     from lhs_reports.data.synthetic import ensure_demo_data
 
     return ensure_demo_data(find_project_root() / DEMO_DATA_DIR)
-
-
-def read_table_file(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-    except Exception as exc:
-        raise DataError(f"could not read {path.name}: {exc}", path=path,
-                        hint="check the file is valid Parquet/CSV") from None
 
 
 def load_table(data_dir: str | Path, name: str, *, organisation: str | None = None

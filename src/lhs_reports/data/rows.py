@@ -32,6 +32,16 @@ class DataWarning(UserWarning):
     """Data that were read, with an adjustment the analyst should know about."""
 
 
+#: The ways a month may be written in a data file, for people (the About the data page); the
+#: parser is :func:`_parse_month` with :func:`normalise_months`. Each pair: how, an example.
+MONTH_FORMATS: tuple[tuple[str, str], ...] = (
+    ("YYYY-MM", "2024-04"),
+    ("the first day of the month, YYYY-MM-DD", "2024-04-01"),
+    ("the first day of the month, DD/MM/YYYY", "01/04/2024"),
+    ("the last day of the month, in either date form: read as its calendar month (with a "
+     "notice)", "2024-04-30"),
+)
+
 #: How an analyst declares a month with no data (see the trust parameter model).
 MISSING_MONTHS_HINT = (
     "use the unsuppressed extract; a month with no data at all is removed from the file and "

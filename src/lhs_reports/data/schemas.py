@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -65,15 +66,17 @@ def validate_table(frame: pd.DataFrame, name: str, *, path: str | Path | None = 
     """
     table = TABLES[name]
     require_rows(frame, table, path)
-    missing = [c for c in table.column_names if c not in frame.columns]
+    missing = [c for c in table.required_columns if c not in frame.columns]
     if missing:
         raise DataError(
             f"table '{name}' is missing column(s): {', '.join(missing)}",
             path=path,
             field=missing[0],
-            hint=f"the {table.title.lower()} table needs columns {', '.join(table.column_names)}"
-            " (see the data dictionary on the site's 'About the data' page)",
+            hint=f"the {table.title.lower()} table needs columns "
+            f"{', '.join(table.required_columns)} (see the data dictionary on the site's "
+            "'About the data' page, or `lhs-reports data-template` for a template)",
         )
+    frame = with_defaults(frame, table)
     refuse_placeholders(frame, table, path)
     frame = normalise_months(frame, table, path)
     try:
@@ -83,6 +86,20 @@ def validate_table(frame: pd.DataFrame, name: str, *, path: str | Path | None = 
     check_subsets(validated, table, path)
     refuse_future_months(validated, table, path)
     return validated
+
+
+def with_defaults(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """``frame`` with every optional column it leaves out, at its default (a new frame).
+
+    Examples
+    --------
+    >>> trusts = pd.DataFrame({"trust_code": ["RX4"], "trust_name": ["A"], "region": ["B"]})
+    >>> with_defaults(trusts, TABLES["trusts"])["synthetic"].tolist()
+    [0]
+    """
+    absent: dict[str, Any] = {c.name: c.default for c in table.columns
+                              if c.optional and c.name not in frame.columns}
+    return frame.assign(**absent) if absent else frame
 
 
 def _as_data_error(exc: SchemaErrors, table: Table, path: str | Path | None) -> DataError:

@@ -3,7 +3,9 @@
 For a case study whose measure can be shown as a monthly series, the report shows an XmR chart
 rebased at the month of the change, and an interrupted time series (quasi-Poisson segmented
 regression of the events with the eligible count as offset, one seasonal harmonic), read in
-plain English with what the data can and cannot say. The series are synthetic and illustrative.
+plain English with what the data can and cannot say. Whether a series is the study's own data
+or generated to illustrate the analysis is read from its ``synthetic`` column
+(:func:`series_note`), never assumed.
 """
 
 from __future__ import annotations
@@ -146,6 +148,34 @@ def introduction(summary: str, illustrates: list[str]) -> str:
 
     tags = ", ".join(ILLUSTRATES_TEXT[t] for t in illustrates)
     return f"{md_escape(' '.join(summary.split()))}\n\n**Illustrates:** {md_escape(tags)}."
+
+
+def series_are_synthetic(frame: pd.DataFrame) -> bool:
+    """True when any month of the series is generated (its ``synthetic`` column is 1).
+
+    Examples
+    --------
+    >>> series_are_synthetic(pd.DataFrame({"numerator": [40, 42], "synthetic": [0, 1]}))
+    True
+    >>> series_are_synthetic(pd.DataFrame({"numerator": [40, 42]}))
+    False
+    """
+    return "synthetic" in frame.columns and bool((frame["synthetic"] == 1).any())
+
+
+def series_note(*, synthetic: bool) -> str:
+    """What the series shown is, for the page (Markdown).
+
+    Examples
+    --------
+    >>> series_note(synthetic=False)
+    "The series below is the case study's measure as given in the data (`case_study_series`)."
+    """
+    if synthetic:
+        return ("The series below is **synthetic**: it illustrates how this case study's "
+                "measure could be analysed. It is not the study's data or results.")
+    return ("The series below is the case study's measure as given in the data "
+            "(`case_study_series`).")
 
 
 def record_analysis(analysis: CaseStudyAnalysis) -> None:

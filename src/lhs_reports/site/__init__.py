@@ -18,7 +18,13 @@ from lhs_reports.build.lock import STAGING
 from lhs_reports.build.outcome import JobResult
 from lhs_reports.build.plan import Job, Project
 from lhs_reports.errors import RenderError
-from lhs_reports.site.pages import SiteModel, list_pages, missing_pages, site_model
+from lhs_reports.site.pages import (
+    SiteModel,
+    list_pages,
+    missing_files,
+    missing_pages,
+    site_model,
+)
 from lhs_reports.site.provenance import build_provenance
 from lhs_reports.site.publish import publish, write_text_atomic
 from lhs_reports.site.quarto import quarto_available
@@ -83,16 +89,17 @@ def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResu
 
 
 def check_every_page(site: SiteModel, rendered: Path, *, renderer: str) -> None:
-    """Every page of ``site`` must exist in ``rendered`` and not be empty.
+    """Every page of ``site`` must exist in ``rendered`` and not be empty, and every download
+    must be there as generated.
 
     Raises :class:`RenderError` naming the missing pages: a renderer that exits cleanly having
     written nothing (Quarto skips hidden folders without a word) must never replace a site.
     """
-    missing = missing_pages(site, rendered)
+    missing = missing_pages(site, rendered) + missing_files(site, rendered)
     if missing:
         raise RenderError(
             f"the {renderer} renderer did not produce {len(missing)} of the site's "
-            f"{len(site.pages)} pages: {list_pages(missing)}",
+            f"{len(site.pages) + len(site.files)} pages and files: {list_pages(missing)}",
             path=rendered,
             hint="the published site was left as it was; see the renderer's output above, or "
             "try --renderer builtin",

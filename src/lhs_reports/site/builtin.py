@@ -29,7 +29,7 @@ from nbformat import NotebookNode
 import lhs_reports
 from lhs_reports.errors import RenderError
 from lhs_reports.site.notebooks import publishable_notebook
-from lhs_reports.site.pages import Page, SiteModel, html_title
+from lhs_reports.site.pages import Page, SiteModel, html_title, write_site_files
 from lhs_reports.site.provenance import provenance_html
 
 
@@ -90,7 +90,8 @@ def _notebook_exporter() -> HTMLExporter:
 
 def render_builtin(site: SiteModel, out_dir: Path, *, project_templates: Path | None = None,
                    workers: int = 1) -> Path:
-    """Render every page of ``site`` into ``out_dir`` (which must not exist yet).
+    """Render every page of ``site`` into ``out_dir`` (which must not exist yet), with the
+    site's downloads.
 
     With ``workers`` > 1 and a large site, pages are shared among that many processes
     (converting a notebook to HTML is CPU-bound Python: ~35 ms a page, 5 s for 150 reports).
@@ -105,6 +106,7 @@ def render_builtin(site: SiteModel, out_dir: Path, *, project_templates: Path | 
     libs.mkdir()
     css = resources.files("lhs_reports.site").joinpath("static", "lhs-reports.css")
     shutil.copyfile(str(css), libs / "lhs-reports.css")
+    write_site_files(site, out_dir)
     return out_dir
 
 

@@ -1,8 +1,11 @@
 """The site's pages, independent of the renderer: what exists, its title, its content.
 
-Both renderers (Quarto and the built-in one) take the same list of :class:`Page` objects, so
-the site has the same structure whichever renders it. Generated Markdown escapes every piece of
-text that came from a parameter or data file.
+Both renderers (Quarto and the built-in one) take the same list of :class:`Page` objects and
+the same :class:`SiteFile` downloads, so the site has the same structure whichever renders it.
+Generated Markdown escapes every piece of text that came from a parameter or data file.
+
+Whether the site is labelled SYNTHETIC follows the data (:func:`site_is_synthetic`), and so does
+the conditional text of hand-written pages (:mod:`lhs_reports.site.conditional`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ import yaml
 
 from lhs_reports.build.outcome import JobResult
 from lhs_reports.build.plan import Job, Project
-from lhs_reports.data.dictionary import TABLES
+from lhs_reports.data.origin import data_are_synthetic
+from lhs_reports.data.templates import SITE_FOLDER, template_files
+from lhs_reports.site.about_data import about_data_markdown
+from lhs_reports.site.conditional import resolve_conditions
 from lhs_reports.text import md_escape
 
 #: Hand-written pages at the project root, in navigation order (optional except index).
@@ -58,6 +64,14 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class SiteFile:
+    """A file published as it is (a download): ``path`` relative to the site, with ``/``."""
+
+    path: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class SiteModel:
     title: str
     subtitle: str
@@ -65,6 +79,26 @@ class SiteModel:
     pages: tuple[Page, ...]
     nav: tuple[NavItem, ...]
     provenance: dict[str, str]
+    files: tuple[SiteFile, ...] = ()
+
+
+def write_site_files(site: SiteModel, out_dir: Path) -> None:
+    """Write the site's downloads into the rendered site ``out_dir`` (both renderers)."""
+    for item in site.files:
+        target = out_dir / item.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(item.content)
+
+
+def site_is_synthetic(project: Project, jobs: Sequence[Job]) -> bool:
+    """Whether every page is labelled SYNTHETIC: when any data folder this site's reports read
+    (the catalogue's and any a parameter file names) holds synthetic data, or the catalogue's
+    ``site.synthetic`` adds the label. The catalogue cannot remove it from synthetic data."""
+    if project.catalogue.site.synthetic:
+        return True
+    folders = {project.data_dir} | {project.root / str(job.parameters["data_dir"])
+                                    for job in jobs}
+    return any(data_are_synthetic(folder) for folder in sorted(folders) if folder.is_dir())
 
 
 def html_title(page: Page, site_title: str) -> str:
@@ -146,23 +180,6 @@ def _case_study_listing(project: Project, family_id: str, jobs: Sequence[Job],
     return "\n".join(lines) + "\n"
 
 
-def _about_data() -> str:
-    lines = [
-        "Every report reads the tables below from the data folder named in "
-        "`params/reports.yaml`. The demo site uses synthetic data generated deterministically "
-        "by `lhs_reports.data.synthetic`: fictitious trusts, no real patients.",
-        "",
-    ]
-    for table in TABLES.values():
-        lines += [f"## {md_escape(table.title)} (`{table.name}`)", "",
-                  f"Grain: {md_escape(table.grain)}.", "",
-                  "| Column | Type | Unit | Meaning |", "|---|---|---|---|"]
-        lines += [f"| `{c.name}` | {c.type} | {md_escape(c.unit)} | {md_escape(c.meaning)} |"
-                  for c in table.columns]
-        lines.append("")
-    return "\n".join(lines)
-
-
 def _failed_page(job: Job, result: JobResult) -> str:
     return (
         f"This report could not be built in the latest run.\n\n"
@@ -179,6 +196,7 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
                job_provenance: dict[str, dict[str, str]] | None = None) -> SiteModel:
     """Every page of the site for this build's jobs and their results."""
     by_key = {r.key: r for r in results}
+    synthetic = site_is_synthetic(project, jobs)
     pages: list[Page] = []
     nav = [NavItem("Home", "index.html")]
     report_lines = []
@@ -209,35 +227,41 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
                                   notebook=job.output, provenance=page_provenance,
                                   section=family.id, document_title=report))
 
-    index_meta, index_body = _read_handwritten(project, "index.qmd")
+    index_meta, index_body = _read_handwritten(project, "index.qmd", synthetic)
     index_body = index_body.rstrip() + "\n\n## Reports\n\n" + "\n".join(report_lines) + "\n"
     title = str(index_meta.get("title") or project.catalogue.site.title)
     pages.insert(0, Page("index", title, "markdown", index_body, provenance=provenance))
-    methods_meta, methods_body = _read_handwritten(project, "methods.qmd")
+    methods_meta, methods_body = _read_handwritten(project, "methods.qmd", synthetic)
     if methods_body:
         pages.append(Page("methods", str(methods_meta.get("title", "Methods")), "markdown",
                           methods_body, provenance=provenance, section="methods"))
         nav.append(NavItem("Methods", "methods.html"))
     # One hand-written page per statistic family, under methods/.
     for path in sorted((project.root / "methods").glob("*.qmd")):
-        meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+        meta, body = _read_handwritten(project, f"methods/{path.name}", synthetic)
         title = str(meta.get("title", path.stem))
         pages.append(Page(f"methods/{path.stem}", title, "markdown", body,
                           provenance=provenance, section="methods",
                           document_title=f"Methods: {title}"))
-    pages.append(Page("about-data", "About the data", "markdown", _about_data(),
+    pages.append(Page("about-data", "About the data", "markdown",
+                      about_data_markdown(project.catalogue.families, synthetic=synthetic),
                       provenance=provenance, section="about-data"))
     nav.append(NavItem("About the data", "about-data.html"))
+    # The data templates About the data links to, from the same dictionary as the schemas.
+    files = tuple(SiteFile(f"{SITE_FOLDER}/{name}", text.encode("utf-8"))
+                  for name, text in template_files().items())
     site = project.catalogue.site
-    return SiteModel(site.title, site.subtitle, site.synthetic, tuple(pages), tuple(nav),
-                     provenance)
+    return SiteModel(site.title, site.subtitle, synthetic, tuple(pages), tuple(nav),
+                     provenance, files)
 
 
-def _read_handwritten(project: Project, name: str) -> tuple[dict[str, object], str]:
+def _read_handwritten(project: Project, name: str, synthetic: bool
+                      ) -> tuple[dict[str, object], str]:
     path = project.root / name
     if not path.is_file():
         return {}, ""
-    return split_front_matter(path.read_text(encoding="utf-8"))
+    meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+    return meta, resolve_conditions(body, synthetic=synthetic, source=name)
 
 
 def _describe(parameters: dict[str, object]) -> str:
@@ -249,6 +273,13 @@ def missing_pages(site: SiteModel, rendered: Path) -> list[str]:
     return [page.html_path for page in site.pages
             if not (rendered / page.html_path).is_file()
             or (rendered / page.html_path).stat().st_size == 0]
+
+
+def missing_files(site: SiteModel, rendered: Path) -> list[str]:
+    """The downloads of ``site`` that ``rendered`` lacks or holds with other content."""
+    return [item.path for item in site.files
+            if not (rendered / item.path).is_file()
+            or (rendered / item.path).read_bytes() != item.content]
 
 
 def list_pages(paths: Sequence[str], shown: int = 5) -> str:

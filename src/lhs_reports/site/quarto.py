@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lhs_reports.errors import RenderError
-from lhs_reports.site.pages import SiteModel, list_pages, missing_pages
+from lhs_reports.site.pages import SiteModel, list_pages, missing_pages, write_site_files
 from lhs_reports.site.quarto_run import PageProgress, render_timeout, run_quarto
 from lhs_reports.site.quarto_stage import (
     BANNER_INCLUDE,
@@ -179,6 +179,9 @@ def render_quarto(site: SiteModel, project_root: Path, stage_dir: Path, *,
             shutil.rmtree(work, ignore_errors=True)
     project_dir = stage_dir / PROJECT
     shutil.copytree(project_dir / "_site", stage_dir / SITE)
+    # The downloads are staged as project resources too (so links to them resolve while
+    # Quarto renders), but the published copy must not depend on Quarto copying them.
+    write_site_files(site, stage_dir / SITE)
     return QuartoRender(stage_dir / SITE, project_dir, state_dir, plan.full, plan.render,
                         plan.reason)
 

@@ -4,7 +4,8 @@ The staged project mirrors the repository's layout, so paths in the root ``_quar
 (``templates/theme.scss``) mean the same thing in both. From the root configuration it keeps
 the user's settings and adds the generated navigation, the ``_site`` output folder and the
 SYNTHETIC banner; it drops what only makes sense at the root (the explicit ``render`` list and
-the guard that stops ``quarto render`` there, see ``scripts/quarto-root-guard.ts``).
+the guard that stops ``quarto render`` there, see ``scripts/quarto-root-guard.ts``). The site's
+downloads (the data templates) are staged as project ``resources``.
 
 Each staged file carries a digest of its content with the build time left out, so a later
 build can tell which pages a reader would see differently and render only those.
@@ -74,6 +75,10 @@ def staged_config(root_config: dict[str, Any], site: SiteModel) -> dict[str, Any
     scripts = [s for s in _as_list(project.pop("pre-render", None)) if s != ROOT_GUARD]
     if scripts:
         project["pre-render"] = scripts
+    resources = _as_list(project.get("resources"))
+    resources += [item.path for item in site.files if item.path not in resources]
+    if resources:
+        project["resources"] = resources
     config["project"] = project
     website = dict(config.get("website") or {})
     website.setdefault("title", site.title)
@@ -108,7 +113,8 @@ def _suffix(item: Any, site: SiteModel) -> str:
 
 
 def config_files(site: SiteModel, project_root: Path) -> list[StagedFile]:
-    """The project-wide files: ``_quarto.yml``, the theme and assets, the banner.
+    """The project-wide files: ``_quarto.yml``, the theme and assets, the banner, the
+    downloads.
 
     A change to any of them can change every page, so it means a full render.
     """
@@ -132,6 +138,7 @@ def config_files(site: SiteModel, project_root: Path) -> list[StagedFile]:
             b"demonstration data: the trusts are fictitious and case-study series are "
             b"illustrative.</div>\n")
         files.append(StagedFile(BANNER_INCLUDE, banner, _digest(banner)))
+    files += [StagedFile(item.path, item.content, _digest(item.content)) for item in site.files]
     return files
 
 
