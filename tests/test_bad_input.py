@@ -104,8 +104,8 @@ CASES: dict[str, Case] = {
     # -- parameter files ---------------------------------------------------------------------
     "a mistyped key": Case(append(TRUST, "tagets: {crisis_24h: 80}\n"),
                            ("unknown key 'tagets'", "did you mean 'targets'", "RW5.yaml")),
-    "a code in lower case": Case(edit(TRUST, "trust_code: RW5", "trust_code: rw5"),
-                                 ("trust_code", "RW5.yaml", "'rw5'")),
+    "a code that is not a code": Case(edit(TRUST, "trust_code: RW5", "trust_code: rw-5"),
+                                      ("trust_code", "RW5.yaml", "'RW-5'")),
     "a month in words": Case(edit(TRUST, "period_end: 2024-03", "period_end: March 2024"),
                              ("period_end", "YYYY-MM", "RW5.yaml")),
     "a period after the data": Case(edit(TRUST, "period_end: 2024-03", "period_end: 2031-01"),

@@ -52,7 +52,8 @@ class TrustParameters(_Strict):
     """Parameters for a per-trust report (one file per trust under ``params/trusts/``)."""
 
     trust_code: Annotated[str, Field(pattern=r"^[A-Z0-9]{3,10}$",
-                                     description="Organisation code, e.g. SYN01")]
+                                     description="Organisation code, e.g. SYN01 (any case: "
+                                     "read as upper case)")]
     trust_name: Annotated[str, Field(min_length=1, max_length=200)]
     period_end: Annotated[str, Field(description="Last month reported, YYYY-MM")] = "2025-03"
     change_month: Annotated[
@@ -72,6 +73,12 @@ class TrustParameters(_Strict):
     data_dir: Annotated[str, Field(description="Data folder; empty means the demo data")] = ""
 
     _check_month = field_validator("period_end", mode="before")(_month)
+
+    @field_validator("trust_code", mode="before")
+    @classmethod
+    def _upper_case(cls, value: Any) -> Any:
+        # Codes are case-insensitive (ODS writes them in capitals): rx4 is RX4, everywhere.
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("missing_months", mode="before")
     @classmethod

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lhs_reports.data.dictionary import GROUP_MEASURES
+from lhs_reports.data.dictionary import GROUP_MEASURES, dictionary_order
 from lhs_reports.reports.formatting import interval_text, number_text
 
 #: Reader-facing names of the needs assessment's measures.
@@ -178,10 +178,12 @@ def standardised_ratios(peers: PeerData, measure: str) -> pd.DataFrame:
     computes it for one area, here for every trust at once.
     """
     ages = peers.ages_by_trust
-    reference = ages.groupby("age_band", sort=False)[["population", measure]].sum()
+    reference = ages.groupby("age_band", sort=False, observed=True)[
+        ["population", measure]].sum()
     band_rate = reference[measure] / reference["population"]
-    expected = (ages["population"] * ages["age_band"].map(band_rate)).groupby(
-        ages["trust_code"]).sum()
+    # By label, as plain numbers: mapping an (ordered categorical) age band gives a categorical.
+    rate = ages["age_band"].astype(object).map(band_rate).astype(float)
+    expected = (ages["population"] * rate).groupby(ages["trust_code"]).sum()
     observed = ages.groupby("trust_code")[measure].sum()
     frame = pd.DataFrame({"observed": observed.astype(float), "expected": expected})
     frame.index.name = "trust_code"
@@ -247,9 +249,10 @@ def population_mix(peers: PeerData, trust_code: str) -> pd.DataFrame:
     mine = peers.population.loc[peers.population["trust_code"] == trust_code]
     for column, title in (("imd_quintile", "Deprivation quintile"),
                           ("ethnic_group", "Ethnic group")):
-        # Quintiles in order; ethnic groups in the data's own order (the ONS listing).
+        # Quintiles in order; ethnic groups in the data dictionary's (the ONS listing), never
+        # the order a file lists them in.
         order = (sorted(peers.population[column].unique()) if column == "imd_quintile"
-                 else list(dict.fromkeys(peers.population[column])))
+                 else dictionary_order(column, peers.population[column]))
         trust = mine.groupby(column)["population"].sum()
         everyone = peers.population.groupby(column)["population"].sum().reindex(order)
         trust_share = trust.reindex(everyone.index, fill_value=0) / trust.sum() * 100
