@@ -149,3 +149,171 @@ def test_the_same_month_under_two_cases_of_one_code_is_a_duplicate(tmp_path):
     write(pd.concat([monthly_rows("rx4"), monthly_rows("RX4")]), tmp_path / "activity_monthly.csv")
     with pytest.raises(DataError, match="duplicate rows"):
         load_table(tmp_path, "activity_monthly")
+
+
+# -- 3. period_end left out: the latest month in the data ----------------------------------------
+
+
+def test_a_parameter_file_without_period_end_reports_to_its_trust_s_latest_month(tmp_path):
+    from lhs_reports.build.engine import plan_build
+    from lhs_reports.build.plan import load_project
+
+    from .handmade import make_handmade_project
+
+    root = make_handmade_project(tmp_path, ["RX4", "RW5"], layout="csv")
+    for path in [*(root / "params" / "trusts").glob("*.yaml"), root / "params" / "across" /
+                 "all.yaml"]:
+        path.write_text(path.read_text().replace("period_end: 2024-03\n", ""))
+    # RW5's data end a month before RX4's.
+    write(pd.concat([monthly_rows("RX4"), monthly_rows("RW5", months=2)]),
+          root / "data" / "activity_monthly.csv")
+    ends = {p.job.key: p.job.parameters["period_end"] for p in plan_build(load_project(root))}
+    # Each trust its own latest month; the page across trusts the latest month both have.
+    assert ends == {"trust/RX4": "2024-03", "trust/RW5": "2024-02", "across/all": "2024-02"}
+    (root / "params" / "trusts" / "RX4.yaml").write_text(
+        "trust_code: RX4\ntrust_name: Trust RX4\nperiod_end: 2024-02\n")
+    ends = {p.job.key: p.job.parameters["period_end"] for p in plan_build(load_project(root))}
+    assert ends["trust/RX4"] == "2024-02"  # a month given is kept
+
+
+def test_a_notebook_run_by_hand_without_period_end_gets_the_same_month():
+    from lhs_reports.errors import DataError
+    from lhs_reports.reports.periods import reporting_period_end
+
+    monthly = pd.concat([monthly_rows("RX4"), monthly_rows("RW5", months=2)])
+    assert reporting_period_end(monthly, None) == "2024-02"
+    assert reporting_period_end(monthly.loc[monthly["trust_code"] == "RX4"], None) == "2024-03"
+    with pytest.raises(DataError, match="period_end 2024-09 is later than the data"):
+        reporting_period_end(monthly, "2024-09")
+
+
+# -- 4. a trust with too little data is left out of comparisons, with a note -------------------
+
+
+def _short_and_full() -> pd.DataFrame:
+    """RX4 and TAH with two years of monthly activity to March 2025, RW5 with eight months."""
+    def rows(code: str, months: int, **counts: int) -> pd.DataFrame:
+        frame = monthly_rows(code, months=months).assign(**counts)
+        frame["month"] = pd.date_range(end="2025-03-01", periods=months, freq="MS")
+        return frame
+    return pd.concat([rows("RX4", 24), rows("TAH", 24, discharges=60, followups_72h=30),
+                      rows("RW5", 8)], ignore_index=True)
+
+
+def test_a_trust_with_eight_months_is_left_out_of_the_flow_funnels_and_named_in_the_note():
+    from lhs_reports import notebook as nb
+    from lhs_reports.reports import flow_funnels
+
+    monthly = _short_and_full()
+    funnels = flow_funnels.flow_funnels(monthly, period_end="2025-03")
+    assert set(funnels) == {i.id for i in flow_funnels.FUNNEL_INDICATORS}
+    assert all(set(f.points.index) == {"RX4", "TAH"} for f in funnels.values())
+    left = flow_funnels.left_out(monthly, period_end="2025-03")
+    assert left == {"RW5": "8 months of data; the comparison needs 12"}
+    assert nb.left_out_html(left) == (
+        '<p class="lhs-left-out" role="note">Left out of these comparisons: RW5 (8 months of '
+        'data; the comparison needs 12).</p>')
+    summary = flow_funnels.funnel_summary(funnels, trusts_table(["RX4", "TAH", "RW5"]))
+    assert len(summary) == len(funnels)
+
+
+def test_the_icon_matrix_keeps_the_short_trust_with_too_few_points():
+    from lhs_reports.reports.flow import icon_matrix
+
+    matrix = icon_matrix(_short_and_full(), trusts_table(["RX4", "TAH", "RW5"]),
+                         period_end="2025-03")
+    short = matrix.set_index("Trust").loc["Trust RW5 (RW5)"]
+    assert set(short) == {"Too few points for process limits"}
+
+
+def test_a_trust_with_data_ending_early_or_no_discharges_is_left_out_saying_why():
+    from lhs_reports.reports import flow_funnels
+
+    monthly = _short_and_full()
+    monthly = monthly.loc[~((monthly["trust_code"] == "TAH")
+                            & (monthly["month"] > "2025-01-01"))].copy()
+    monthly.loc[monthly["trust_code"] == "RX4", ["discharges", "followups_72h",
+                                                 "readmissions_30d"]] = 0
+    left = flow_funnels.left_out(monthly, period_end="2025-03")
+    assert left["TAH"] == ("data end in January 2025; the comparison needs the 12 months to "
+                           "March 2025")
+    assert left["RX4"] == "no discharges in the 12 months to March 2025"
+    funnels = flow_funnels.flow_funnels(monthly, period_end="2025-03")
+    # RX4 is still compared where it has patients: crisis contacts seen within 24 hours.
+    assert set(funnels) == {"crisis_24h"}
+    assert set(funnels["crisis_24h"].points.index) == {"RX4"}
+
+
+@pytest.fixture(scope="module")
+def peers_with_a_short_trust(tmp_path_factory):
+    from lhs_reports.reports import needs_comparison as peer
+
+    folder = tmp_path_factory.mktemp("short")
+    population = pd.concat([population_rows(c) for c in ("RX4", "TAH", "RW5")],
+                           ignore_index=True)
+    write(trusts_table(["RX4", "TAH", "RW5"]), folder / "trusts.csv")
+    write(population, folder / "population.csv")
+    events = activity_by_group_rows(population)
+    short = events["trust_code"] == "RW5"
+    events.loc[short, "admissions"] *= 3  # compared, RW5 would raise the all-trust rate
+    write(events, folder / "activity_by_group.csv")
+    write(_short_and_full(), folder / "activity_monthly.csv")
+    return peer.load_peer_data(folder, period_end="2025-03")
+
+
+def test_the_short_trust_is_left_out_of_the_peer_comparisons_on_other_trusts_pages(
+        peers_with_a_short_trust):
+    from lhs_reports.reports import needs_comparison as peer
+    from lhs_reports.reports import needs_narrative as say
+
+    peers = peers_with_a_short_trust
+    assert peers.left_out == {"RW5": "8 months of data; the comparison needs 12"}
+    funnel = peer.peer_funnel(peers, "admissions")
+    assert set(funnel.points.index) == {"RX4", "TAH"}
+    # The all-trust rate is of the two trusts compared, which have the same rates, so RX4 is
+    # exactly at it; with RW5's (tripled) admissions counted it would not be.
+    comparison = peer.rate_comparison(peers, "RX4").set_index("measure")
+    assert comparison.loc["admissions", "benchmark"] == pytest.approx(
+        comparison.loc["admissions", "value"])
+    assert comparison.loc["admissions", "comparison"] == "similar"
+    everyone = peer.rate_comparison(peer.PeerData(peers.trusts, peers.population,
+                                                  peers.by_group), "RX4").set_index("measure")
+    assert everyone.loc["admissions", "benchmark"] > 1.5 * comparison.loc["admissions",
+                                                                          "benchmark"]
+    assert "2 trusts are compared" in say.funnel_sentence(funnel.points, "RX4", "Trust RX4",
+                                                          "Admissions")
+
+
+def test_the_short_trust_s_own_page_says_it_is_left_out_rather_than_failing(
+        peers_with_a_short_trust):
+    from lhs_reports.reports import needs_comparison as peer
+    from lhs_reports.reports import needs_narrative as say
+
+    peers = peers_with_a_short_trust
+    comparison = peer.rate_comparison(peers, "RW5")
+    assert set(comparison["comparison"]) == {"left out"}
+    assert set(peer.rate_comparison_table(comparison)["Compared with all trusts"]) == {
+        "Not compared (left out: see the note)"}
+    assert "left out of these comparisons" in say.comparison_markdown(comparison, "Trust RW5")
+    funnels = {m: peer.peer_funnel(peers, m) for m in ("admissions", "referrals")}
+    assert peers.compared("RW5") is None and peers.compared("RX4") == "RX4"
+    table = peer.ratio_table(funnels, "RW5", left_out=peers.left_out)
+    assert set(table["Peer funnel"]) == {"Left out (8 months of data; the comparison needs 12)"}
+    assert "left out of the peer funnel (8 months of data" in say.funnel_sentence(
+        funnels["admissions"].points, "RW5", "Trust RW5", "Admissions",
+        left_out=peers.left_out)
+
+
+def test_the_short_trust_s_activity_summary_covers_its_months_and_says_so(tmp_path):
+    from lhs_reports.reports.needs_assessment import activity_caption, activity_summary
+
+    population = population_rows("RW5")
+    write(trusts_table(["RW5"]), tmp_path / "trusts.csv")
+    write(population, tmp_path / "population.csv")
+    write(activity_by_group_rows(population), tmp_path / "activity_by_group.csv")
+    write(_short_and_full().query("trust_code == 'RW5'"), tmp_path / "activity_monthly.csv")
+    data = load_trust_data(tmp_path, "RW5")
+    summary = activity_summary(data, period_end="2025-03")
+    assert summary["Events in the 8 months"].iloc[0] == 8 * 40  # referrals
+    assert activity_caption(data, period_end="2025-03") == (
+        "Activity in the 8 months to 2025-03 (the data start in August 2024)")

@@ -48,6 +48,16 @@ def _month(value: Any) -> str:
     return text
 
 
+def _optional_month(value: Any) -> str | None:
+    """A month, or None when left out (or empty): the period is then the data's latest."""
+    return None if value is None or value == "" else _month(value)
+
+
+#: What a parameter file leaves out of ``period_end`` means, said once for every model.
+LATEST_IN_THE_DATA = ("Last month reported (YYYY-MM). Leave it out to report to the latest "
+                      "month in the data")
+
+
 class TrustParameters(_Strict):
     """Parameters for a per-trust report (one file per trust under ``params/trusts/``)."""
 
@@ -55,7 +65,10 @@ class TrustParameters(_Strict):
                                      description="Organisation code, e.g. SYN01 (any case: "
                                      "read as upper case)")]
     trust_name: Annotated[str, Field(min_length=1, max_length=200)]
-    period_end: Annotated[str, Field(description="Last month reported, YYYY-MM")] = "2025-03"
+    period_end: Annotated[
+        str | None,
+        Field(description=f"{LATEST_IN_THE_DATA} (this organisation's latest month)"),
+    ] = None
     change_month: Annotated[
         str | None,
         Field(description="Month a service change took effect (YYYY-MM): SPC limits are "
@@ -72,7 +85,7 @@ class TrustParameters(_Strict):
     ] = []
     data_dir: Annotated[str, Field(description="Data folder; empty means the demo data")] = ""
 
-    _check_month = field_validator("period_end", mode="before")(_month)
+    _check_month = field_validator("period_end", mode="before")(_optional_month)
 
     @field_validator("trust_code", mode="before")
     @classmethod
@@ -139,10 +152,13 @@ class CrossTrustParameters(_Strict):
     """
 
     title: Annotated[str, Field(min_length=1, max_length=200)]
-    period_end: str = "2025-03"
+    period_end: Annotated[
+        str | None,
+        Field(description=f"{LATEST_IN_THE_DATA} that every trust compared has"),
+    ] = None
     data_dir: str = ""
 
-    _check_month = field_validator("period_end", mode="before")(_month)
+    _check_month = field_validator("period_end", mode="before")(_optional_month)
 
     @model_validator(mode="before")
     @classmethod

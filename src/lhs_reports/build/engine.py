@@ -21,6 +21,7 @@ import lhs_reports
 from lhs_reports.build.cache import MANIFEST, Manifest, cache_key, declared_reads
 from lhs_reports.build.lock import check_writable, project_lock, remove_leftovers
 from lhs_reports.build.outcome import ExecutionSettings, JobResult, default_jobs
+from lhs_reports.build.periods import fill_period_ends
 from lhs_reports.build.plan import Job, Project, plan_jobs
 from lhs_reports.build.preflight import check_data
 from lhs_reports.build.progress import Progress
@@ -89,7 +90,8 @@ def plan_build(project: Project, *, families: list[str] | None = None,
     ensure_data(project)
     manifest = Manifest(project.outputs / MANIFEST)
     every_job = plan_jobs(project)
-    check_data(project, every_job)
+    checked = check_data(project, every_job)
+    every_job = fill_period_ends(project, every_job, checked.latest)
     selected = {j.key for j in plan_jobs(project, families=families, only=only)}
     planned = []
     for job in every_job:

@@ -239,3 +239,22 @@ def month_gaps(frame: pd.DataFrame, table: Table) -> dict[str, list[str]]:
         if missing:
             gaps[str(organisation)] = [str(month) for month in missing]
     return gaps
+
+
+def latest_months(frame: pd.DataFrame, table: Table) -> dict[str, str]:
+    """Each organisation's latest month, as ``YYYY-MM``: where a report's period ends when its
+    parameter file leaves ``period_end`` out.
+
+    Examples
+    --------
+    >>> from lhs_reports.data.dictionary import TABLES
+    >>> frame = pd.DataFrame({"trust_code": ["RX4", "RX4", "RW5"],
+    ...                       "month": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-01"])})
+    >>> latest_months(frame, TABLES["activity_monthly"])
+    {'RW5': '2024-01', 'RX4': '2024-02'}
+    """
+    column = table.month_column
+    if column is None or frame.empty:
+        return {}
+    last = frame.groupby(table.key[0], sort=True, observed=True)[column].max()
+    return {str(code): pd.Timestamp(month).strftime("%Y-%m") for code, month in last.items()}
