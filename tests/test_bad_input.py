@@ -151,6 +151,11 @@ CASES: dict[str, Case] = {
     "a parameter glob that matches nothing": Case(
         edit(CATALOGUE, "params/across/*.yaml", "params/acros/*.yaml"),
         ("no parameter files match", "reports.yaml")),
+    "a table the data dictionary does not have": Case(
+        edit(CATALOGUE, "    title: Per trust\n", "    title: Per trust\n"
+             "    tables: [trusts, activity_monthy]\n"),
+        ("unknown table 'activity_monthy'", "did you mean 'activity_monthly'", "tables",
+         "reports.yaml")),
     "a family id used twice": Case(edit(CATALOGUE, "  - id: across", "  - id: trust"),
                                    ("used twice", "reports.yaml")),
     "not a yes or no": Case(edit(CATALOGUE, "synthetic: false", "synthetic: maybe"),

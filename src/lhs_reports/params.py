@@ -223,6 +223,26 @@ class ReportFamily(_Strict):
     schema_: Literal["trust", "case_study", "cross_trust"] = Field("trust", alias="schema")
     requires: str | None = Field(
         None, description="Run only for parameter files where this key is set (e.g. measure)")
+    tables: list[str] | None = Field(
+        None, description="The data dictionary's tables the family's notebook reads, e.g. "
+        "[trusts, activity_monthly]: where one is not in the data folder, the family is "
+        "skipped with one line in the build summary instead of failing every report. Left "
+        "out: no requirement (each report reads what it reads)")
+    enabled: bool = Field(True, description="false switches the family off: nothing is "
+                          "planned or run for it and the site does not list it")
+
+    @field_validator("tables")
+    @classmethod
+    def _known_tables(cls, tables: list[str] | None) -> list[str] | None:
+        from lhs_reports.data.dictionary import TABLES
+
+        for name in tables or []:
+            if name not in TABLES:
+                close = difflib.get_close_matches(name, TABLES, n=1)
+                raise ValueError(f"unknown table {name!r}"
+                                 + (f" (did you mean {close[0]!r}?)" if close else "")
+                                 + f"; the data dictionary's tables are {', '.join(TABLES)}")
+        return tables
 
 
 class Catalogue(_Strict):
@@ -375,9 +395,12 @@ def parameter_files(project: str | Path, family: ReportFamily) -> list[Path]:
 
 def iter_parameter_sets(project: str | Path, catalogue: Catalogue
                         ) -> Iterator[tuple[ReportFamily, Path, BaseModel]]:
-    """Every (family, parameter file, validated parameters); stops at the first bad file."""
+    """Every (family, parameter file, validated parameters) of the families switched on; stops
+    at the first bad file."""
     project = Path(project)
     for family in catalogue.families:
+        if not family.enabled:
+            continue  # switched off: its files are not even read
         notebook = project / family.notebook
         if not notebook.is_file():
             raise ParameterError(

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lhs_reports.build.cache import code_digest
+from lhs_reports.build.periods import job_data_dir
 from lhs_reports.build.plan import Job, Project
 from lhs_reports.data.dictionary import TABLES
 from lhs_reports.data.fingerprint import file_hash
@@ -32,8 +33,7 @@ from lhs_reports.params import CATALOGUE_PATH
 CHECKED = Path(".cache") / "data-checked"
 
 
-def _data_dir(project: Project, job: Job) -> Path:
-    return project.root / str(job.parameters["data_dir"])
+_data_dir = job_data_dir
 
 
 def check_data_folders(project: Project, jobs: Sequence[Job]) -> None:

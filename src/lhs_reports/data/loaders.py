@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -152,11 +153,23 @@ class TrustData:
     data_dir: Path
 
 
-def load_trust_data(data_dir: str | Path | None, trust_code: str) -> TrustData:
+#: The per-trust tables :func:`load_trust_data` reads unless told otherwise.
+TRUST_TABLES: tuple[str, ...] = ("activity_monthly", "population", "activity_by_group")
+
+
+def load_trust_data(data_dir: str | Path | None, trust_code: str, *,
+                    tables: Collection[str] = TRUST_TABLES) -> TrustData:
     """Load one trust's tables (reading only its own files where the data are per trust).
 
+    ``tables`` limits what is read to what the report uses (the others are empty frames with
+    the dictionary's columns), so a report needs, and is rebuilt for, only those tables.
     Raises :class:`DataError` if the trust is not in the data. The code may be in any case.
     """
+    unknown = set(tables) - set(TRUST_TABLES)
+    if unknown:
+        raise DataError(f"load_trust_data reads {', '.join(TRUST_TABLES)}, not "
+                        f"{', '.join(sorted(unknown))}", field="tables",
+                        hint="read other tables with load_table")
     trust_code = trust_code.strip().upper()
     folder = resolve_data_dir(data_dir)
     trusts = load_table(folder, "trusts")
@@ -168,6 +181,8 @@ def load_trust_data(data_dir: str | Path | None, trust_code: str) -> TrustData:
             hint=f"trusts available: {', '.join(trusts['trust_code'])}",
         )
     def mine(name: str) -> pd.DataFrame:
+        if name not in tables:
+            return pd.DataFrame(columns=TABLES[name].column_names)
         return load_table(folder, name, organisation=trust_code).reset_index(drop=True)
 
     return TrustData(

@@ -4,6 +4,7 @@ and whether an organisation's months cover it."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -74,7 +75,7 @@ def _month_name(month: pd.Timestamp | pd.Period) -> str:
     return f"{month:%B %Y}"
 
 
-def coverage_gap(months: Iterable[object], period_end: str, *,
+def coverage_gap(months: Iterable[Any], period_end: str, *,
                  needed: int = COMPARISON_MONTHS) -> str | None:
     """Why an organisation's ``months`` do not cover the ``needed`` months to ``period_end``,
     in words for a page; None when they do.
