@@ -120,3 +120,33 @@ def make_handmade_project(root: Path, codes: list[str], *, layout: str, inputs: 
         for code, frame in zip(codes, monthly, strict=True):
             write(frame, data / "activity_monthly" / f"{code}.parquet")
     return root
+
+
+def population_rows(code: str, *, bands: list[str] | None = None,
+                    groups: list[str] | None = None) -> pd.DataFrame:
+    """A trust's residents by age band, sex, deprivation quintile and ethnic group, written by
+    hand (every combination), listing the age bands in ``bands`` order and the ethnic groups in
+    ``groups`` order (the dictionary's when not given): a file's order, not the dictionary's."""
+    from lhs_reports.data.dictionary import AGE_BANDS, ETHNIC_GROUPS, IMD_QUINTILES, SEXES
+
+    rows = []
+    for band in bands or list(AGE_BANDS):
+        for sex in SEXES:
+            for quintile in IMD_QUINTILES:
+                for group in groups or list(ETHNIC_GROUPS):
+                    # More residents in younger bands and in more deprived quintiles.
+                    residents = 400 - 15 * AGE_BANDS.index(band) + 20 * (5 - quintile)
+                    rows.append((code, band, sex, quintile, group, residents))
+    return pd.DataFrame(rows, columns=["trust_code", "age_band", "sex", "imd_quintile",
+                                       "ethnic_group", "population"])
+
+
+def activity_by_group_rows(population: pd.DataFrame) -> pd.DataFrame:
+    """Latest-year events for each population row: a fixed share of its residents."""
+    frame = population.drop(columns="population").copy()
+    residents = population["population"]
+    frame["referrals"] = residents // 8
+    frame["crisis_contacts"] = residents // 12
+    frame["admissions"] = residents // 40
+    frame["mha_detentions"] = residents // 60
+    return frame

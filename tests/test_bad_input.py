@@ -104,8 +104,8 @@ CASES: dict[str, Case] = {
     # -- parameter files ---------------------------------------------------------------------
     "a mistyped key": Case(append(TRUST, "tagets: {crisis_24h: 80}\n"),
                            ("unknown key 'tagets'", "did you mean 'targets'", "RW5.yaml")),
-    "a code in lower case": Case(edit(TRUST, "trust_code: RW5", "trust_code: rw5"),
-                                 ("trust_code", "RW5.yaml", "'rw5'")),
+    "a code that is not a code": Case(edit(TRUST, "trust_code: RW5", "trust_code: rw-5"),
+                                      ("trust_code", "RW5.yaml", "'RW-5'")),
     "a month in words": Case(edit(TRUST, "period_end: 2024-03", "period_end: March 2024"),
                              ("period_end", "YYYY-MM", "RW5.yaml")),
     "a period after the data": Case(edit(TRUST, "period_end: 2024-03", "period_end: 2031-01"),
@@ -151,6 +151,11 @@ CASES: dict[str, Case] = {
     "a parameter glob that matches nothing": Case(
         edit(CATALOGUE, "params/across/*.yaml", "params/acros/*.yaml"),
         ("no parameter files match", "reports.yaml")),
+    "a table the data dictionary does not have": Case(
+        edit(CATALOGUE, "    title: Per trust\n", "    title: Per trust\n"
+             "    tables: [trusts, activity_monthy]\n"),
+        ("unknown table 'activity_monthy'", "did you mean 'activity_monthly'", "tables",
+         "reports.yaml")),
     "a family id used twice": Case(edit(CATALOGUE, "  - id: across", "  - id: trust"),
                                    ("used twice", "reports.yaml")),
     "not a yes or no": Case(edit(CATALOGUE, "synthetic: false", "synthetic: maybe"),

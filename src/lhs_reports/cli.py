@@ -115,19 +115,26 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     from lhs_reports.build.plan import load_project, plan_jobs
+    from lhs_reports.build.requirements import switched_off
 
     project = load_project(args.project)
     jobs = plan_jobs(project)
-    families = sorted({j.family.id for j in jobs})
-    files = {j.params_path for j in jobs}
+    not_run = switched_off(project)
     checked = "parameters only"
     if not args.params_only:
         from lhs_reports.build.engine import ensure_data
         from lhs_reports.build.preflight import check_data
+        from lhs_reports.build.requirements import skip_missing_tables
 
         ensure_data(project)
+        jobs, skipped = skip_missing_tables(project, jobs)
+        not_run += skipped
         check_data(project, jobs)
         checked = "parameters and data"
+    families = sorted({j.family.id for j in jobs})
+    files = {j.params_path for j in jobs}
+    for line in not_run:
+        print(line.line)
     print(f"OK ({checked}): {len(files)} parameter files, {len(jobs)} jobs across "
           f"{len(families)} report {'family' if len(families) == 1 else 'families'} "
           f"({', '.join(families)})")
@@ -144,6 +151,8 @@ def _plan(args: argparse.Namespace) -> int:
     for item in planned:
         action = "run " if item.run else "skip"
         print(f"{action}  {item.job.key:<{width}}  {item.reason}")
+    for line in planned.not_run:
+        print(line.line)
     runs = sum(p.run for p in planned)
     print(f"{runs} to run, {len(planned) - runs} to skip")
     return 0
@@ -179,6 +188,8 @@ def _summary(report: BuildReport) -> None:
             continue
         print(f"{result.key:<40} {result.status:<8} {result.duration:>8.1f}  "
               f"{result.error or ''}")
+    for line in report.not_run:
+        print(line.line)
     parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     print(f"{len(report.results)} jobs: {parts}; "
           f"{report.timings.get('total', 0):.1f} s in all")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from html import escape
 from typing import Literal
@@ -80,6 +80,33 @@ def report_header(title: str, subject: str, *, period: str | None = None,
     """Display a report's heading block with the SYNTHETIC banner where it applies."""
     display(HTML(header_html(title, subject, period=period, synthetic=synthetic,
                              notice=notice, missing_months=missing_months)))
+
+
+def left_out_html(left_out: Mapping[str, str]) -> str:
+    """The note naming the organisations left out of a page's comparisons, and why (escaped);
+    "" when none was.
+
+    Examples
+    --------
+    >>> left_out_html({"RW5": "8 months of data"})
+    '<p class="lhs-left-out" role="note">Left out of these comparisons: RW5 (8 months of data).</p>'
+    >>> left_out_html({"<b>": "x & y"})
+    '<p class="lhs-left-out" role="note">Left out of these comparisons: &lt;b&gt; (x &amp; y).</p>'
+    >>> left_out_html({})
+    ''
+    """
+    from lhs_reports.reports.periods import left_out_text
+
+    text = left_out_text(left_out)
+    return f'<p class="lhs-left-out" role="note">{escape(text)}</p>' if text else ""
+
+
+def show_left_out(left_out: Mapping[str, str]) -> None:
+    """Display :func:`left_out_html` where a comparison left organisations out (nothing
+    otherwise): one call under the comparisons it is about."""
+    html = left_out_html(left_out)
+    if html:
+        display(HTML(html))
 
 
 @contextmanager

@@ -49,13 +49,27 @@ def _month(value: Any) -> str:
     return text
 
 
+def _optional_month(value: Any) -> str | None:
+    """A month, or None when left out (or empty): the period is then the data's latest."""
+    return None if value is None or value == "" else _month(value)
+
+
+#: What a parameter file leaves out of ``period_end`` means, said once for every model.
+LATEST_IN_THE_DATA = ("Last month reported (YYYY-MM). Leave it out to report to the latest "
+                      "month in the data")
+
+
 class TrustParameters(_Strict):
     """Parameters for a per-trust report (one file per trust under ``params/trusts/``)."""
 
     trust_code: Annotated[str, Field(pattern=ORGANISATION_CODE,
-                                     description="Organisation code, e.g. SYN01")]
+                                     description="Organisation code, e.g. SYN01 (any case: "
+                                     "read as upper case)")]
     trust_name: Annotated[str, Field(min_length=1, max_length=200)]
-    period_end: Annotated[str, Field(description="Last month reported, YYYY-MM")] = "2025-03"
+    period_end: Annotated[
+        str | None,
+        Field(description=f"{LATEST_IN_THE_DATA} (this organisation's latest month)"),
+    ] = None
     change_month: Annotated[
         str | None,
         Field(description="Month a service change took effect (YYYY-MM): SPC limits are "
@@ -72,7 +86,13 @@ class TrustParameters(_Strict):
     ] = []
     data_dir: Annotated[str, Field(description="Data folder; empty means the demo data")] = ""
 
-    _check_month = field_validator("period_end", mode="before")(_month)
+    _check_month = field_validator("period_end", mode="before")(_optional_month)
+
+    @field_validator("trust_code", mode="before")
+    @classmethod
+    def _upper_case(cls, value: Any) -> Any:
+        # Codes are case-insensitive (ODS writes them in capitals): rx4 is RX4, everywhere.
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("missing_months", mode="before")
     @classmethod
@@ -133,10 +153,13 @@ class CrossTrustParameters(_Strict):
     """
 
     title: Annotated[str, Field(min_length=1, max_length=200)]
-    period_end: str = "2025-03"
+    period_end: Annotated[
+        str | None,
+        Field(description=f"{LATEST_IN_THE_DATA} that every trust compared has"),
+    ] = None
     data_dir: str = ""
 
-    _check_month = field_validator("period_end", mode="before")(_month)
+    _check_month = field_validator("period_end", mode="before")(_optional_month)
 
     @model_validator(mode="before")
     @classmethod
@@ -214,10 +237,13 @@ class ReportFamily(_Strict):
     requires: str | None = Field(
         None, description="Run only for parameter files where this key is set (e.g. measure)")
     tables: list[str] | None = Field(
-        None, description="The data tables the family's notebook reads, named as in the data "
-        "dictionary; the 'About the data' page lists, per table, the families that need it. "
-        "Default: by schema (trust: trusts, activity_monthly, population, activity_by_group; "
-        "case_study: case_study_series; cross_trust: trusts, activity_monthly)")
+        None, description="The data dictionary's tables the family's notebook reads, e.g. "
+        "[trusts, activity_monthly]: the 'About the data' page lists, per table, the families "
+        "that need it, and where one is not in the data folder the family is skipped with one "
+        "line in the build summary instead of failing every report. Left out: the schema's "
+        "usual tables are listed on About the data, and nothing is required")
+    enabled: bool = Field(True, description="false switches the family off: nothing is "
+                          "planned or run for it and the site does not list it")
 
     @field_validator("tables")
     @classmethod
@@ -227,7 +253,7 @@ class ReportFamily(_Strict):
                 close = difflib.get_close_matches(name, TABLES, n=1)
                 raise ValueError(f"unknown table {name!r}"
                                  + (f" (did you mean {close[0]!r}?)" if close else "")
-                                 + f"; tables are {', '.join(TABLES)}")
+                                 + f"; the data dictionary's tables are {', '.join(TABLES)}")
         return tables
 
     @property
@@ -386,9 +412,12 @@ def parameter_files(project: str | Path, family: ReportFamily) -> list[Path]:
 
 def iter_parameter_sets(project: str | Path, catalogue: Catalogue
                         ) -> Iterator[tuple[ReportFamily, Path, BaseModel]]:
-    """Every (family, parameter file, validated parameters); stops at the first bad file."""
+    """Every (family, parameter file, validated parameters) of the families switched on; stops
+    at the first bad file."""
     project = Path(project)
     for family in catalogue.families:
+        if not family.enabled:
+            continue  # switched off: its files are not even read
         notebook = project / family.notebook
         if not notebook.is_file():
             raise ParameterError(

@@ -12,7 +12,7 @@ import json
 import os
 import platform
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,9 +21,11 @@ import lhs_reports
 from lhs_reports.build.cache import MANIFEST, Manifest, cache_key, declared_reads
 from lhs_reports.build.lock import check_writable, project_lock, remove_leftovers
 from lhs_reports.build.outcome import ExecutionSettings, JobResult, default_jobs
+from lhs_reports.build.periods import fill_period_ends
 from lhs_reports.build.plan import Job, Project, plan_jobs
 from lhs_reports.build.preflight import check_data
 from lhs_reports.build.progress import Progress
+from lhs_reports.build.requirements import NotRun, skip_missing_tables, switched_off
 from lhs_reports.build.schedule import longest_first
 from lhs_reports.data.reads import fingerprint
 from lhs_reports.errors import BuildError, DataError
@@ -50,6 +52,18 @@ class PlannedJob:
     reason: str
 
 
+class Plan(list[PlannedJob]):
+    """The planned jobs (a list, in catalogue order) and what will not run at all, and why."""
+
+    def __init__(self, items: Iterable[PlannedJob] = (), *, not_run: Iterable[NotRun] = (),
+                 skipped_families: Iterable[str] = ()) -> None:
+        super().__init__(items)
+        #: One line each for the selected families switched off or skipped for want of tables.
+        self.not_run: list[NotRun] = list(not_run)
+        #: Every family skipped for want of its tables (selected or not): not on the site.
+        self.skipped_families: frozenset[str] = frozenset(skipped_families)
+
+
 @dataclass
 class BuildReport:
     planned: list[PlannedJob]
@@ -57,6 +71,8 @@ class BuildReport:
     site: Path | None = None
     manifest_path: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    #: Families (or reports) that did not run at all, and why: printed in the summary.
+    not_run: list[NotRun] = field(default_factory=list)
 
     @property
     def failed(self) -> list[JobResult]:
@@ -84,13 +100,17 @@ def ensure_data(project: Project) -> None:
 
 
 def plan_build(project: Project, *, families: list[str] | None = None,
-               only: list[str] | None = None, force: bool = False) -> list[PlannedJob]:
-    """Every job with its cache key and whether it will run, and why."""
+               only: list[str] | None = None, force: bool = False) -> Plan:
+    """Every job with its cache key and whether it will run, and why; and a line for each
+    family that will not run at all (switched off, or its tables absent from the data)."""
     ensure_data(project)
     manifest = Manifest(project.outputs / MANIFEST)
-    every_job = plan_jobs(project)
-    check_data(project, every_job)
+    every_job, skipped = skip_missing_tables(project, plan_jobs(project))
+    checked = check_data(project, every_job)
+    every_job = fill_period_ends(project, every_job, checked.latest)
     selected = {j.key for j in plan_jobs(project, families=families, only=only)}
+    not_run = switched_off(project, families) + [
+        line for line in skipped if selected.intersection(line.jobs)]
     planned = []
     for job in every_job:
         key, parts = cache_key(job.notebook, job.parameters, job.family.inputs, project.root)
@@ -105,7 +125,8 @@ def plan_build(project: Project, *, families: list[str] | None = None,
                                         declared=bool(job.family.inputs))
             run = reason != "up to date"
         planned.append(PlannedJob(job, key, parts, declared, run, reason))
-    return planned
+    return Plan(planned, not_run=not_run,
+                skipped_families={line.subject for line in skipped if "/" not in line.subject})
 
 
 def _versions() -> dict[str, str]:
@@ -244,6 +265,7 @@ def _run_build(project: Project, *, executor: ExecutorName, jobs: int | None,
         "python": platform.python_version(),
         "packages": _versions(),
         "executor": executor,
+        "not_run": [line.line for line in planned.not_run],
         "jobs": [
             {
                 "job": p.job.key,
@@ -266,11 +288,12 @@ def _run_build(project: Project, *, executor: ExecutorName, jobs: int | None,
     }
     manifest_path = project.outputs / "run-manifest.json"
     _write_json_atomic(run_manifest, manifest_path)
-    report = BuildReport(planned, results, manifest_path=manifest_path)
+    report = BuildReport(planned, results, manifest_path=manifest_path,
+                         not_run=planned.not_run)
     report.timings["execute"] = (finished_execution - started).total_seconds()
     site = render_site(project, [p.job for p in planned], results, renderer=renderer,
                        job_provenance={k: _job_provenance(e) for k, e in manifest.entries.items()},
-                       workers=jobs or default_jobs())
+                       workers=jobs or default_jobs(), leave_out=planned.skipped_families)
     report.site = site
     report.timings["total"] = (dt.datetime.now(dt.UTC) - started).total_seconds()
     return report

@@ -168,7 +168,8 @@ def _check_inputs(family: ReportFamily, project: Project) -> None:
 
 def plan_jobs(project: Project, *, families: list[str] | None = None,
               only: list[str] | None = None) -> list[Job]:
-    """One job per (family, parameter file), optionally limited to some families/ids.
+    """One job per (family, parameter file), optionally limited to some families/ids; none for
+    a family switched off (``enabled: false``).
 
     Every parameter file is validated against its family's model and the notebook's own
     ``parameters`` cell before anything runs.
@@ -179,7 +180,8 @@ def plan_jobs(project: Project, *, families: list[str] | None = None,
             raise ParameterError(f"no report family '{wanted}'", field="--family",
                                  hint=f"families are: {', '.join(sorted(known))}")
     for family in project.catalogue.families:
-        _check_inputs(family, project)
+        if family.enabled:
+            _check_inputs(family, project)
     declared_cache: dict[Path, dict[str, dict[str, Any]]] = {}
     jobs = []
     for family, path, params in iter_parameter_sets(project.root, project.catalogue):

@@ -3,8 +3,9 @@
 ``lhs-reports check`` runs these after the parameter files are validated (``--params-only``
 skips the data), and ``plan`` and ``build`` run them too, so a bad file stops the build with
 the file, column, row and fix, and no job runs and no page changes. Checking the data reads
-every table once (seconds at trust scale); its verdict is remembered by the content of every
-file and parameter it depends on, so an unchanged project is not read again.
+every table once (seconds at trust scale); its verdict, with each organisation's latest month
+(where a period left out of a parameter file ends), is remembered by the content of every file
+and parameter it depends on, so an unchanged project is not read again.
 """
 
 from __future__ import annotations
@@ -15,24 +16,24 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lhs_reports.build.cache import code_digest
+from lhs_reports.build.periods import job_data_dir
 from lhs_reports.build.plan import Job, Project
 from lhs_reports.data.dictionary import TABLES
 from lhs_reports.data.fingerprint import file_hash
 from lhs_reports.data.layout import table_files
 from lhs_reports.errors import DataError, ParameterError
 from lhs_reports.params import CATALOGUE_PATH
-from lhs_reports.site.publish import write_text_atomic
 
 #: Where the last data check's verdict is remembered.
 CHECKED = Path(".cache") / "data-checked"
 
 
-def _data_dir(project: Project, job: Job) -> Path:
-    return project.root / str(job.parameters["data_dir"])
+_data_dir = job_data_dir
 
 
 def check_data_folders(project: Project, jobs: Sequence[Job]) -> None:
@@ -66,32 +67,59 @@ def _verdict_key(project: Project, jobs: Sequence[Job]) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class DataCheck:
+    """What checking the data found besides errors."""
+
+    #: Adjustments made while reading, such as end-of-month dates read as their month.
+    notices: list[str] = field(default_factory=list)
+    #: Each data folder's latest month (YYYY-MM) by organisation, from the monthly activity.
+    latest: dict[Path, dict[str, str]] = field(default_factory=dict)
+
+
 def check_data(project: Project, jobs: Sequence[Job], *,
-               say: Callable[[str], None] | None = None) -> list[str]:
+               say: Callable[[str], None] | None = None) -> DataCheck:
     """Validate every table the jobs' data folders hold, and the settings that refer to them.
 
-    Returns the notices given to ``say`` (default: standard error): adjustments made while
-    reading, such as end-of-month dates read as their month. Raises :class:`DataError` or
+    Notices are given to ``say`` (default: standard error). Raises :class:`DataError` or
     :class:`ParameterError` at the first problem.
     """
     check_data_folders(project, jobs)
     key = _verdict_key(project, jobs)
     remembered = project.outputs / CHECKED
-    if remembered.is_file() and remembered.read_text() == key:
-        return []
+    if (known := _remembered(remembered, key)) is not None:
+        return known
     notices: list[str] = []
+    latest: dict[Path, dict[str, str]] = {}
     for folder in sorted({_data_dir(project, job) for job in jobs}):
         folder_jobs = [job for job in jobs if _data_dir(project, job) == folder]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            _check_folder(folder, folder_jobs, start=project.catalogue.data.start,
-                          release=project.catalogue.data.release)
+            latest[folder] = _check_folder(folder, folder_jobs,
+                                           start=project.catalogue.data.start,
+                                           release=project.catalogue.data.release)
         notices += list(dict.fromkeys(str(w.message) for w in caught
                                       if w.category.__name__ == "DataWarning"))
     for notice in notices:
         (say or _stderr)(f"notice: {notice}")
-    write_text_atomic(remembered, key)
-    return notices
+    remembered.parent.mkdir(parents=True, exist_ok=True)
+    tmp = remembered.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"key": key, "latest": {str(f): months
+                                                      for f, months in latest.items()}}))
+    tmp.replace(remembered)
+    return DataCheck(notices, latest)
+
+
+def _remembered(path: Path, key: str) -> DataCheck | None:
+    """The last check's findings when nothing it depends on changed (its notices were given
+    then), else None."""
+    try:
+        verdict = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(verdict, dict) or verdict.get("key") != key:
+        return None
+    return DataCheck([], {Path(f): dict(months) for f, months in verdict["latest"].items()})
 
 
 def _stderr(text: str) -> None:
@@ -99,10 +127,11 @@ def _stderr(text: str) -> None:
 
 
 def _check_folder(folder: Path, jobs: Sequence[Job], *, start: str | None = None,
-                  release: str | None = None) -> None:
+                  release: str | None = None) -> dict[str, str]:
+    """Check one data folder; return each organisation's latest month of monthly activity."""
     # Imported here: pandas and pandera are needed only when there are data to check.
     from lhs_reports.data.loaders import load_table
-    from lhs_reports.data.rows import month_gaps
+    from lhs_reports.data.rows import latest_months, month_gaps
 
     declared = {str(job.parameters.get("trust_code")): set(job.parameters.get("missing_months")
                                                            or [])
@@ -127,9 +156,9 @@ def _check_folder(folder: Path, jobs: Sequence[Job], *, start: str | None = None
                     f"parameter file as missing_months: [{', '.join(undeclared[:3])}] (shown "
                     "as gaps on its pages)")
         if name == "activity_monthly":
-            for organisation, rows in frame.groupby("trust_code"):
-                latest[str(organisation)] = rows["month"].max().strftime("%Y-%m")
+            latest = latest_months(frame, table)
     _check_period_ends(jobs, latest)
+    return latest
 
 
 def _check_coverage(folder: Path, name: str, frame: Any, start: str | None,

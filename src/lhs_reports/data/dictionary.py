@@ -8,6 +8,7 @@ header and two example rows from it, and the site's "About the data" page is gen
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -47,6 +48,11 @@ class Column:
     examples: tuple[object, object] | None = None
     optional: bool = False
     default: object = None
+    #: The allowed values have a reading order (age bands, ONS ethnic groups): tables are
+    #: loaded with this column as an ordered categorical in that order, never the file's.
+    ordered: bool = False
+    #: An organisation code: matched case-insensitively and stored in upper case.
+    code: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,11 @@ class Table:
         return [c.name for c in self.columns if not c.optional]
 
     @property
+    def owner(self) -> Column | None:
+        """The column saying whose a row is (the organisation or case study): the key's first."""
+        return next((c for c in self.columns if self.key and c.name == self.key[0]), None)
+
+    @property
     def month_column(self) -> str | None:
         """The column holding calendar months, for tables with one row per month."""
         return "month" if "month" in self.column_names else None
@@ -87,7 +98,8 @@ EXAMPLE_CODES = ("EXAMPLE1", "EXAMPLE2")
 
 _TRUST = Column("trust_code", "str", "code",
                 "Organisation code of the trust, as in its parameter file "
-                "(params/trusts/<code>.yaml).", examples=EXAMPLE_CODES)
+                "(params/trusts/<code>.yaml); any case, read as upper case.",
+                examples=EXAMPLE_CODES, code=True)
 
 #: Monthly activity measures, in the order reports show them.
 ACTIVITY_MEASURES: tuple[Column, ...] = (
@@ -160,7 +172,7 @@ ACTIVITY_MONTHLY = Table(
 
 _GROUP_COLUMNS = (
     Column("age_band", "category", "years", "Five-year age band (ESP 2013).", allowed=AGE_BANDS,
-           examples=("25-29", "70-74")),
+           examples=("25-29", "70-74"), ordered=True),
     Column("sex", "category", "text", "Sex.", allowed=SEXES, examples=("Female", "Male")),
     Column(
         "imd_quintile",
@@ -171,7 +183,7 @@ _GROUP_COLUMNS = (
         examples=(1, 5),
     ),
     Column("ethnic_group", "category", "text", "Ethnic group (ONS 2021 high level).",
-           allowed=ETHNIC_GROUPS, examples=("White", "Asian")),
+           allowed=ETHNIC_GROUPS, examples=("White", "Asian"), ordered=True),
 )
 
 POPULATION = Table(
@@ -260,6 +272,32 @@ TABLES: dict[str, Table] = {
     t.name: t for t in (TRUSTS, ACTIVITY_MONTHLY, POPULATION, ACTIVITY_BY_GROUP, LHS_SURVEY,
                         CASE_STUDY_SERIES)
 }
+
+
+#: The reading order of each column whose values have one (``Column.ordered``), by name.
+ORDERS: dict[str, tuple[object, ...]] = {
+    c.name: c.allowed for t in TABLES.values() for c in t.columns
+    if c.ordered and c.allowed is not None
+}
+
+
+def dictionary_order(column: str, values: Iterable[object]) -> list[object]:
+    """The distinct ``values`` of ``column`` in the data dictionary's order, never the file's.
+
+    Values the dictionary does not list for the column (or every value, for a column with no
+    order) follow in the order they first appear.
+
+    Examples
+    --------
+    >>> dictionary_order("age_band", ["45-49", "5-9", "50-54", "0-4", "5-9"])
+    ['0-4', '5-9', '45-49', '50-54']
+    >>> dictionary_order("ethnic_group", ["White", "Asian", "Other"])
+    ['Asian', 'White', 'Other']
+    """
+    present = list(dict.fromkeys(values))
+    order = ORDERS.get(column, ())
+    known = [v for v in order if v in present]
+    return known + [v for v in present if v not in order]
 
 
 def dictionary_frame() -> pd.DataFrame:  # noqa: F821 - imported lazily to keep import light

@@ -1,7 +1,9 @@
 """Which files hold a table: the layouts a data folder may use (no pandas: the planner uses it).
 
 A table is one file (``name.parquet``, else ``name.csv``) or a folder ``name/`` of such files,
-for example one per organisation (``activity_monthly/SYN01.csv``).
+for example one per organisation (``activity_monthly/SYN01.csv``). A per-organisation file is
+found whatever the case of its name (``activity_monthly/rx4.csv`` is RX4's): codes are
+case-insensitive.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ def table_files(folder: Path, name: str, organisation: str | None = None) -> lis
     ['A1.csv', 'B2.csv']
     >>> [p.name for p in table_files(folder, "population", "B2")], table_files(folder, "trusts")
     (['B2.csv'], [])
+    >>> [p.name for p in table_files(folder, "population", "b2")]
+    ['B2.csv']
     """
     for suffix in TABLE_SUFFIXES:
         single = folder / f"{name}{suffix}"
@@ -34,8 +38,8 @@ def table_files(folder: Path, name: str, organisation: str | None = None) -> lis
             return [single]
     parts = folder / name
     if parts.is_dir():
-        pattern = f"{organisation}.*" if organisation else "*"
-        return sorted(p for p in parts.glob(pattern)
+        wanted = organisation.strip().upper() if organisation else None
+        return sorted(p for p in parts.iterdir()
                       if p.suffix in TABLE_SUFFIXES and not p.name.startswith(".")
-                      and p.is_file())
+                      and (wanted is None or p.stem.upper() == wanted) and p.is_file())
     return []

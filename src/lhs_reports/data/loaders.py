@@ -6,6 +6,7 @@ re-exported here.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from lhs_reports.data import reads
-from lhs_reports.data.dictionary import TABLES
+from lhs_reports.data.dictionary import TABLES, Table
 from lhs_reports.data.io import read_table_file
 from lhs_reports.data.layout import table_files
 from lhs_reports.data.locations import DEMO_DATA_DIR, find_project_root
@@ -47,11 +48,16 @@ def load_table(data_dir: str | Path, name: str, *, organisation: str | None = No
     A table is a file (``name.parquet`` or ``name.csv``) or a folder ``name/`` of such files,
     e.g. one per organisation (``activity_monthly/SYN01.parquet``). With ``organisation``, only
     that organisation's rows are returned (and, for a folder, only its file is read).
+    Organisation codes are matched whatever their case and returned in upper case; columns
+    with a reading order (``age_band``, ``ethnic_group``) are ordered categoricals in the data
+    dictionary's order.
     """
     if name not in TABLES:
         raise DataError(f"unknown table '{name}'", field="table",
                         hint=f"tables are: {', '.join(TABLES)}")
     folder = Path(data_dir)
+    if organisation is not None and _by_code(TABLES[name]):
+        organisation = organisation.strip().upper()
     files = table_files(folder, name, organisation)
     reads.record_table(folder, name, organisation, files)
     if not files:
@@ -88,8 +94,8 @@ def _load_validated(stamps: tuple[tuple[str, int, int], ...], name: str,
             check_organisation_file(frame, table, path)
     if organisation is not None:
         had_rows = any(not frame.empty for frame in raw)
-        raw = [frame.loc[frame[key] == organisation] if key in frame.columns else frame
-               for frame in raw]
+        raw = [frame.loc[_matches(frame[key], organisation, _by_code(table))]
+               if key in frame.columns else frame for frame in raw]
         if had_rows and all(frame.empty for frame in raw):
             raise DataError(
                 f"table '{name}' has no rows for '{organisation}'",
@@ -99,6 +105,18 @@ def _load_validated(stamps: tuple[tuple[str, int, int], ...], name: str,
     if len(raw) == 1:
         return validate_table(raw[0], name, path=files[0])
     return _validate_parts(raw, files, name)
+
+
+def _by_code(table: Table) -> bool:
+    """Whether the table's rows belong to organisations named by a (case-insensitive) code."""
+    return table.owner is not None and table.owner.code
+
+
+def _matches(values: pd.Series, organisation: str, code: bool) -> pd.Series:
+    """Rows of ``organisation``: codes compared whatever their case, other keys exactly."""
+    if not code:
+        return values == organisation
+    return (values.astype("string").str.strip().str.upper() == organisation).fillna(False)
 
 
 def _validate_parts(frames: list[pd.DataFrame], files: list[Path], name: str) -> pd.DataFrame:
@@ -135,11 +153,24 @@ class TrustData:
     data_dir: Path
 
 
-def load_trust_data(data_dir: str | Path | None, trust_code: str) -> TrustData:
+#: The per-trust tables :func:`load_trust_data` reads unless told otherwise.
+TRUST_TABLES: tuple[str, ...] = ("activity_monthly", "population", "activity_by_group")
+
+
+def load_trust_data(data_dir: str | Path | None, trust_code: str, *,
+                    tables: Collection[str] = TRUST_TABLES) -> TrustData:
     """Load one trust's tables (reading only its own files where the data are per trust).
 
-    Raises :class:`DataError` if the trust is not in the data.
+    ``tables`` limits what is read to what the report uses (the others are empty frames with
+    the dictionary's columns), so a report needs, and is rebuilt for, only those tables.
+    Raises :class:`DataError` if the trust is not in the data. The code may be in any case.
     """
+    unknown = set(tables) - set(TRUST_TABLES)
+    if unknown:
+        raise DataError(f"load_trust_data reads {', '.join(TRUST_TABLES)}, not "
+                        f"{', '.join(sorted(unknown))}", field="tables",
+                        hint="read other tables with load_table")
+    trust_code = trust_code.strip().upper()
     folder = resolve_data_dir(data_dir)
     trusts = load_table(folder, "trusts")
     row = trusts.loc[trusts["trust_code"] == trust_code]
@@ -150,6 +181,8 @@ def load_trust_data(data_dir: str | Path | None, trust_code: str) -> TrustData:
             hint=f"trusts available: {', '.join(trusts['trust_code'])}",
         )
     def mine(name: str) -> pd.DataFrame:
+        if name not in tables:
+            return pd.DataFrame(columns=TABLES[name].column_names)
         return load_table(folder, name, organisation=trust_code).reset_index(drop=True)
 
     return TrustData(

@@ -4,13 +4,16 @@ Applied by :func:`~lhs_reports.data.schemas.validate_table` to every table read,
 and ``lhs-reports check`` refuse the same files with the same message (file, column, row, fix):
 
 - a table has rows;
+- organisation codes are matched whatever their case: ``rx4`` is read as ``RX4``;
 - a count left blank or written ``*`` (a suppressed extract) is refused with how to proceed;
 - months may be written ``YYYY-MM``, ``YYYY-MM-DD`` on the first of the month or
   ``DD/MM/YYYY``; an end-of-month date (common in NHS publications) is read as its month, with a
   :class:`DataWarning`; any other day is refused;
 - no month after the current one;
 - a count that is part of another (``crisis_contacts_24h`` of ``crisis_contacts``) is at most it;
-- a per-organisation file holds only that organisation's rows.
+- a per-organisation file holds only that organisation's rows;
+- a column whose values have a reading order (age bands, ethnic groups) is an ordered
+  categorical in the data dictionary's order, whatever order the file lists them in.
 
 Gaps in a monthly series need the organisation's parameter file, so they are found by
 :func:`month_gaps` and judged by the build's preflight.
@@ -79,6 +82,53 @@ def refuse_placeholders(frame: pd.DataFrame, table: Table, path: str | Path | No
                 f"column '{column.name}' of table '{table.name}' is {what}: a count is needed "
                 "in every row", path=path, field=column.name, row=_row(frame, position),
                 hint=MISSING_MONTHS_HINT)
+
+
+def normalise_codes(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Organisation codes stripped and in upper case (a new frame when any changes).
+
+    Codes are case-insensitive (ODS publishes them in upper case; a spreadsheet or a database
+    export may not), so ``rx4`` rows belong to the ``RX4`` parameter file.
+
+    Examples
+    --------
+    >>> from lhs_reports.data.dictionary import TABLES
+    >>> frame = pd.DataFrame({"trust_code": ["rx4", " Rw5", "TAH"]})
+    >>> normalise_codes(frame, TABLES["trusts"])["trust_code"].tolist()
+    ['RX4', 'RW5', 'TAH']
+    """
+    adjusted = frame
+    for column in table.columns:
+        if not column.code or column.name not in frame.columns:
+            continue
+        values = frame[column.name]
+        text = values.astype("string").str.strip().str.upper()
+        if bool((text.fillna("") == values.astype("string").fillna("")).all()):
+            continue
+        if adjusted is frame:
+            adjusted = frame.copy()
+        adjusted[column.name] = text.astype(object).where(values.notna(), values)
+    return adjusted
+
+
+def order_categories(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Columns with a reading order as ordered categoricals in the dictionary's order.
+
+    Sorting, grouping and charts (a population pyramid's age axis) then follow the data
+    dictionary, never the order a file happened to list the values in.
+
+    Examples
+    --------
+    >>> from lhs_reports.data.dictionary import TABLES
+    >>> frame = pd.DataFrame({"age_band": ["45-49", "5-9", "0-4"]})
+    >>> ordered = order_categories(frame, TABLES["population"])
+    >>> ordered.sort_values("age_band")["age_band"].tolist()
+    ['0-4', '5-9', '45-49']
+    """
+    columns = {c.name: pd.Categorical(frame[c.name], categories=list(c.allowed), ordered=True)
+               for c in table.columns
+               if c.ordered and c.allowed is not None and c.name in frame.columns}
+    return frame.assign(**columns) if columns else frame
 
 
 def _parse_month(value: object) -> pd.Timestamp | None:
@@ -199,3 +249,22 @@ def month_gaps(frame: pd.DataFrame, table: Table) -> dict[str, list[str]]:
         if missing:
             gaps[str(organisation)] = [str(month) for month in missing]
     return gaps
+
+
+def latest_months(frame: pd.DataFrame, table: Table) -> dict[str, str]:
+    """Each organisation's latest month, as ``YYYY-MM``: where a report's period ends when its
+    parameter file leaves ``period_end`` out.
+
+    Examples
+    --------
+    >>> from lhs_reports.data.dictionary import TABLES
+    >>> frame = pd.DataFrame({"trust_code": ["RX4", "RX4", "RW5"],
+    ...                       "month": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-01"])})
+    >>> latest_months(frame, TABLES["activity_monthly"])
+    {'RW5': '2024-01', 'RX4': '2024-02'}
+    """
+    column = table.month_column
+    if column is None or frame.empty:
+        return {}
+    last = frame.groupby(table.key[0], sort=True, observed=True)[column].max()
+    return {str(code): pd.Timestamp(month).strftime("%Y-%m") for code, month in last.items()}

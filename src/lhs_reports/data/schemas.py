@@ -17,7 +17,9 @@ from pandera.errors import SchemaErrors
 from lhs_reports.data.dictionary import TABLES, Column, Table
 from lhs_reports.data.rows import (
     check_subsets,
+    normalise_codes,
     normalise_months,
+    order_categories,
     refuse_future_months,
     refuse_placeholders,
     require_rows,
@@ -78,6 +80,7 @@ def validate_table(frame: pd.DataFrame, name: str, *, path: str | Path | None = 
         )
     frame = with_defaults(frame, table)
     refuse_placeholders(frame, table, path)
+    frame = normalise_codes(frame, table)
     frame = normalise_months(frame, table, path)
     try:
         validated = table_schema(name).validate(frame, lazy=True)
@@ -85,7 +88,7 @@ def validate_table(frame: pd.DataFrame, name: str, *, path: str | Path | None = 
         raise _as_data_error(exc, table, path) from None
     check_subsets(validated, table, path)
     refuse_future_months(validated, table, path)
-    return validated
+    return order_categories(validated, table)
 
 
 def with_defaults(frame: pd.DataFrame, table: Table) -> pd.DataFrame:

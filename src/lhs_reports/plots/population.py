@@ -14,11 +14,13 @@ from plotnine import (
     scale_y_continuous,
 )
 
+from lhs_reports.data.dictionary import dictionary_order
 from lhs_reports.plots.theme import NHS_BLUE, NHS_DARK_GREY, NHS_WARM_YELLOW, theme_nhs
 
 
 def pyramid_data(population: pd.DataFrame) -> pd.DataFrame:
-    """Population by age band and sex as percentages of the total, males negative.
+    """Population by age band and sex as percentages of the total, males negative, in the data
+    dictionary's age order (youngest first) whatever order the rows come in.
 
     Examples
     --------
@@ -26,14 +28,19 @@ def pyramid_data(population: pd.DataFrame) -> pd.DataFrame:
     ...                       "population": [30, 70]})
     >>> pyramid_data(frame)[["sex", "percent", "signed"]].to_dict("list")
     {'sex': ['Female', 'Male'], 'percent': [30.0, 70.0], 'signed': [30.0, -70.0]}
+    >>> shuffled = pd.DataFrame({"age_band": ["45-49", "5-9", "50-54"], "sex": "Female",
+    ...                          "population": [1, 2, 3]})
+    >>> pyramid_data(shuffled)["age_band"].tolist()
+    ['5-9', '45-49', '50-54']
     """
     grouped = population.groupby(["age_band", "sex"], observed=True, as_index=False,
                                  sort=False)["population"].sum()
     total = grouped["population"].sum()
     grouped["percent"] = grouped["population"] / total * 100
     grouped["signed"] = grouped["percent"].where(grouped["sex"] == "Female", -grouped["percent"])
-    order = list(dict.fromkeys(population["age_band"]))
-    grouped["age_band"] = pd.Categorical(grouped["age_band"], categories=order, ordered=True)
+    order = dictionary_order("age_band", grouped["age_band"])
+    grouped["age_band"] = pd.Categorical(grouped["age_band"].astype(object), categories=order,
+                                         ordered=True)
     return grouped.sort_values(["age_band", "sex"], ignore_index=True)
 
 

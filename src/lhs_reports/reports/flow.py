@@ -120,7 +120,9 @@ def flow_panels(monthly: pd.DataFrame, *, period_end: str, change_month: str | N
         points = int(latest.notna().sum())
         target = targets.get(indicator.id)
         if points < MIN_POINTS_FOR_LIMITS:
-            changed = since if since is not None and since > series.index[0] else None
+            # A trust with no months in the period (in the data, no activity yet) has no start.
+            changed = (since if since is not None and not series.empty
+                       and since > series.index[0] else None)
             panels.append(FlowPanel(indicator, series, None,
                                     {"variation": None, "assurance": None}, frozenset(),
                                     points, changed, target))

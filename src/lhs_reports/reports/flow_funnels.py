@@ -5,6 +5,10 @@ against its denominator, with limits around the all-trust proportion. Trusts dif
 reasons than chance (case mix, coding, local services), so the limits are widened for
 overdispersion with Spiegelhalter's additive random-effects method (as FunnelPlotR does) when
 the data show more spread than binomial variation allows; otherwise the plain limits are used.
+
+A trust whose data do not cover the 12 months (a new trust, a gap, data ending early), or with
+no patients in them for an indicator, is left out of the funnel rather than compared on a
+different period or failing the page; :func:`left_out` says who and why, for the page's note.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import pandas as pd
 
 from lhs_reports.reports.flow import period_totals
 from lhs_reports.reports.flow_indicators import INDICATORS, Indicator
-from lhs_reports.reports.periods import reporting_window
+from lhs_reports.reports.periods import COMPARISON_MONTHS, coverage_gap, reporting_window
 
 #: The indicators shown as funnels: proportions of a count, where a funnel's binomial model holds.
 FUNNEL_INDICATORS: tuple[Indicator, ...] = tuple(i for i in INDICATORS
@@ -24,16 +28,64 @@ FUNNEL_INDICATORS: tuple[Indicator, ...] = tuple(i for i in INDICATORS
 
 def latest_year_totals(monthly: pd.DataFrame, indicator: Indicator, *, period_end: str
                        ) -> pd.DataFrame:
-    """Numerator and denominator per trust over the 12 months to ``period_end``."""
-    rows = {}
-    for code, part in monthly.groupby("trust_code", sort=True):
-        window = reporting_window(part, period_end)
-        rows[code] = period_totals(window, indicator)
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["numerator", "denominator"])
+    """Numerator and denominator per trust over the 12 months to ``period_end``, for the trusts
+    that can be compared (see :func:`comparable_totals`)."""
+    return comparable_totals(monthly, indicator, period_end=period_end)[0]
+
+
+def comparable_totals(monthly: pd.DataFrame, indicator: Indicator, *, period_end: str
+                      ) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Numerator and denominator per trust over the 12 months to ``period_end``, and the trusts
+    left out with why: months missing from the window, or no denominator in it (a proportion
+    of nobody).
+
+    Examples
+    --------
+    >>> from lhs_reports.reports.flow_indicators import INDICATORS_BY_ID
+    >>> months = pd.date_range("2024-04-01", periods=12, freq="MS")
+    >>> monthly = pd.DataFrame({"trust_code": ["RX4"] * 12 + ["RW5"] * 8,
+    ...                         "month": list(months) + list(months[4:]),
+    ...                         "followups_72h": 8, "discharges": 10})
+    >>> totals, left = comparable_totals(monthly, INDICATORS_BY_ID["followup_72h"],
+    ...                                  period_end="2025-03")
+    >>> totals.to_dict("index")
+    {'RX4': {'numerator': 96.0, 'denominator': 120.0}}
+    >>> left
+    {'RW5': '8 months of data; the comparison needs 12'}
+    """
+    rows, left = {}, {}
+    for code, part in monthly.groupby("trust_code", sort=True, observed=True):
+        gap = coverage_gap(part["month"], period_end, needed=COMPARISON_MONTHS)
+        if gap is not None:
+            left[str(code)] = gap
+            continue
+        numerator, denominator = period_totals(reporting_window(part, period_end), indicator)
+        if indicator.denominator is not None and denominator <= 0:
+            left[str(code)] = (f"no {indicator.denominator.replace('_', ' ')} in the "
+                               f"{COMPARISON_MONTHS} months to "
+                               f"{pd.Period(period_end, freq='M'):%B %Y}")
+            continue
+        rows[str(code)] = (numerator, denominator)
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["numerator", "denominator"])
+    return frame, left
+
+
+def left_out(monthly: pd.DataFrame, *, period_end: str) -> dict[str, str]:
+    """Every trust left out of at least one funnel, with why (for :func:`nb.show_left_out
+    <lhs_reports.notebook.show_left_out>`)."""
+    found: dict[str, list[str]] = {}
+    for indicator in FUNNEL_INDICATORS:
+        for code, why in comparable_totals(monthly, indicator, period_end=period_end)[1].items():
+            found.setdefault(code, [])
+            if why not in found[code]:
+                found[code].append(why)
+    return {code: "; ".join(reasons) for code, reasons in found.items()}
 
 
 def flow_funnels(monthly: pd.DataFrame, *, period_end: str) -> dict[str, Any]:
-    """An overdispersion-adjusted proportion funnel (99.8% limits) per funnel indicator."""
+    """An overdispersion-adjusted proportion funnel (99.8% limits) per funnel indicator, of the
+    trusts that can be compared (:func:`left_out` names the others); an indicator no trust can
+    be compared on has no funnel."""
     import warnings
 
     from lhs_reports.stats.funnel import overdispersed_funnel
@@ -41,6 +93,8 @@ def flow_funnels(monthly: pd.DataFrame, *, period_end: str) -> dict[str, Any]:
     funnels = {}
     for indicator in FUNNEL_INDICATORS:
         totals = latest_year_totals(monthly, indicator, period_end=period_end)
+        if totals.empty:
+            continue
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always")  # the result says whether it was adjusted
             funnels[indicator.id] = overdispersed_funnel(

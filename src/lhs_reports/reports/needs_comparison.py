@@ -6,18 +6,24 @@ compared with the rate for all trusts together the way Fingertips compares an ar
 sits among its peers is shown as a funnel plot of indirectly age-standardised ratios (observed
 over the count expected at all-trust age-specific rates), with exact Poisson limits: funnels,
 not league tables.
+
+The activity is the latest year's, so a trust whose monthly activity does not cover the 12
+months to the page's period (a new trust, a gap, data ending early), or with no residents, is
+left out of the all-trust rate and the funnels, and the page says who and why
+(:attr:`PeerData.left_out`), rather than comparing part of a year with whole years.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from lhs_reports.data.dictionary import GROUP_MEASURES
+from lhs_reports.data.dictionary import GROUP_MEASURES, dictionary_order
 from lhs_reports.reports.formatting import interval_text, number_text
 
 #: Reader-facing names of the needs assessment's measures.
@@ -39,26 +45,62 @@ class PeerData:
     trusts: pd.DataFrame
     population: pd.DataFrame
     by_group: pd.DataFrame
+    #: Trusts left out of the comparisons (the all-trust rate, the funnels), with why.
+    left_out: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
     def ages_by_trust(self) -> pd.DataFrame:
         """Population and events per trust and age band (computed once)."""
         return age_profile(self.population, self.by_group, by="trust_code")
 
+    @cached_property
+    def comparators(self) -> pd.DataFrame:
+        """:attr:`ages_by_trust` of the trusts compared (those not left out)."""
+        ages = self.ages_by_trust
+        return ages.loc[~ages["trust_code"].astype(str).isin(list(self.left_out))]
+
     def of(self, trust_code: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         """One trust's population and activity rows."""
         return (self.population.loc[self.population["trust_code"] == trust_code],
                 self.by_group.loc[self.by_group["trust_code"] == trust_code])
 
+    def compared(self, trust_code: str) -> str | None:
+        """``trust_code`` when the trust is in the comparisons, else None (so its own page
+        highlights it in the funnel only when it is there)."""
+        return None if trust_code in self.left_out else trust_code
 
-def load_peer_data(data_dir: str | Path | None) -> PeerData:
-    """Read the population and activity-by-group tables for every trust."""
+
+def load_peer_data(data_dir: str | Path | None, *, period_end: str | None = None) -> PeerData:
+    """Read the population and activity-by-group tables for every trust, and find the trusts
+    to leave out of comparisons over the 12 months to ``period_end`` (default: the latest month
+    in the data), from the monthly activity when the data have it."""
+    from lhs_reports.data.layout import table_files
     from lhs_reports.data.loaders import load_table, resolve_data_dir
 
     folder = resolve_data_dir(data_dir)
-    return PeerData(trusts=load_table(folder, "trusts"),
-                    population=load_table(folder, "population"),
-                    by_group=load_table(folder, "activity_by_group"))
+    population = load_table(folder, "population")
+    left: dict[str, str] = {}
+    if table_files(folder, "activity_monthly"):
+        left.update(_short_of_a_year(load_table(folder, "activity_monthly"), population,
+                                     period_end))
+    residents = population.groupby("trust_code", observed=True)["population"].sum()
+    for code in residents.index[residents.to_numpy() <= 0]:
+        left.setdefault(str(code), "no residents in the population table")
+    return PeerData(trusts=load_table(folder, "trusts"), population=population,
+                    by_group=load_table(folder, "activity_by_group"), left_out=left)
+
+
+def _short_of_a_year(monthly: pd.DataFrame, population: pd.DataFrame,
+                     period_end: str | None) -> dict[str, str]:
+    """Trusts whose monthly activity does not cover the 12 months to ``period_end``."""
+    from lhs_reports.reports.periods import COMPARISON_MONTHS, left_out_by_coverage
+
+    end = period_end or f"{monthly['month'].max():%Y-%m}"
+    left = left_out_by_coverage(monthly, end)
+    for code in sorted(set(population["trust_code"]) - set(monthly["trust_code"])):
+        left[str(code)] = (f"no monthly activity; the comparison needs the "
+                           f"{COMPARISON_MONTHS} months to {pd.Period(end, freq='M'):%B %Y}")
+    return left
 
 
 def age_profile(population: pd.DataFrame, by_group: pd.DataFrame, *,
@@ -119,15 +161,17 @@ def rates_from_ages(ages: pd.DataFrame, *, by: str,
 def rate_comparison(peers: PeerData, trust_code: str) -> pd.DataFrame:
     """The trust's DSR for every measure beside the all-trust DSR, and how they compare
     (Fingertips' rule: significantly different when the all-trust rate lies outside the trust's
-    95% interval)."""
+    95% interval). The all-trust rate is of the trusts compared; a trust left out of the
+    comparisons has its own rates and ``comparison`` "left out"."""
     from lhs_reports.stats.compare import benchmark_comparison
 
     ages = peers.ages_by_trust
     mine = rates_from_ages(ages.loc[ages["trust_code"] == trust_code],
                            by="trust_code").set_index("measure")
-    pooled = (ages.drop(columns="trust_code")
-              .groupby("age_band", as_index=False, sort=False).sum()
+    pooled = (peers.comparators.drop(columns="trust_code")
+              .groupby("age_band", as_index=False, sort=False, observed=True).sum()
               .assign(trust_code=ALL_TRUSTS))
+    left_out = trust_code in peers.left_out
     everyone = rates_from_ages(pooled, by="trust_code").set_index("measure")
     rows = []
     for measure in GROUP_MEASURES:
@@ -140,8 +184,8 @@ def rate_comparison(peers: PeerData, trust_code: str) -> pd.DataFrame:
             "lower_ci": float(row["lower_ci"]),
             "upper_ci": float(row["upper_ci"]),
             "benchmark": float(benchmark),
-            "comparison": benchmark_comparison(float(row["lower_ci"]),
-                                               float(row["upper_ci"]), float(benchmark)),
+            "comparison": "left out" if left_out else benchmark_comparison(
+                float(row["lower_ci"]), float(row["upper_ci"]), float(benchmark)),
             "reason": row.get("reason"),
         })
     return pd.DataFrame(rows)
@@ -152,6 +196,7 @@ COMPARISON_TEXT = {
     "lower": "Significantly lower",
     "similar": "No significant difference",
     "not compared": "Not compared (fewer than 10 events)",
+    "left out": "Not compared (left out: see the note)",
 }
 
 
@@ -172,16 +217,19 @@ def rate_comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
 def standardised_ratios(peers: PeerData, measure: str) -> pd.DataFrame:
     """Observed and expected counts per trust, expected at the all-trust age-specific rates.
 
-    Returns one row per trust (indexed by trust code, sorted) with ``observed`` and
-    ``expected``: E = Σ (all-trust events / all-trust residents in the band) × the trust's
-    residents in the band, as :func:`lhs_reports.stats.standardise.indirectly_standardised_ratio`
-    computes it for one area, here for every trust at once.
+    Returns one row per trust compared (indexed by trust code, sorted; trusts left out are not
+    there) with ``observed`` and ``expected``: E = Σ (all-trust events / all-trust residents in
+    the band) × the trust's residents in the band, as
+    :func:`lhs_reports.stats.standardise.indirectly_standardised_ratio` computes it for one area,
+    here for every trust at once.
     """
-    ages = peers.ages_by_trust
-    reference = ages.groupby("age_band", sort=False)[["population", measure]].sum()
+    ages = peers.comparators
+    reference = ages.groupby("age_band", sort=False, observed=True)[
+        ["population", measure]].sum()
     band_rate = reference[measure] / reference["population"]
-    expected = (ages["population"] * ages["age_band"].map(band_rate)).groupby(
-        ages["trust_code"]).sum()
+    # By label, as plain numbers: mapping an (ordered categorical) age band gives a categorical.
+    rate = ages["age_band"].astype(object).map(band_rate).astype(float)
+    expected = (ages["population"] * rate).groupby(ages["trust_code"]).sum()
     observed = ages.groupby("trust_code")[measure].sum()
     frame = pd.DataFrame({"observed": observed.astype(float), "expected": expected})
     frame.index.name = "trust_code"
@@ -198,16 +246,23 @@ def peer_funnel(peers: PeerData, measure: str):
                         multiplier=100)
 
 
-def ratio_table(funnels: dict[str, object], trust_code: str) -> pd.DataFrame:
+def ratio_table(funnels: dict[str, object], trust_code: str, *,
+                left_out: Mapping[str, str] | None = None) -> pd.DataFrame:
     """For each measure, the trust's standardised ratio and where it sits in the peer funnel.
 
     ``funnels`` maps measure to its :func:`peer_funnel` result. Observed counts stay integers
     so disclosure control applies. A ratio is a complex calculation that needs no control
     itself, but beside the expected count it would give back a suppressed observed count
-    (O = ratio x E / 100), so where the count is suppressed the ratio is too.
+    (O = ratio x E / 100), so where the count is suppressed the ratio is too. A trust left out
+    of the funnels (``left_out``) gets one row per measure saying so.
     """
     from lhs_reports.disclosure import NHS_DIGITAL_SDC
 
+    if any(trust_code not in funnel.points.index  # type: ignore[attr-defined]
+           for funnel in funnels.values()):
+        why = (left_out or {}).get(trust_code, "not in the data compared")
+        return pd.DataFrame({"Measure": [MEASURE_LABELS[m] for m in funnels],
+                             "Peer funnel": f"Left out ({why})"})
     rows = []
     for measure, funnel in funnels.items():
         point = funnel.points.loc[trust_code]  # type: ignore[attr-defined]
@@ -247,9 +302,10 @@ def population_mix(peers: PeerData, trust_code: str) -> pd.DataFrame:
     mine = peers.population.loc[peers.population["trust_code"] == trust_code]
     for column, title in (("imd_quintile", "Deprivation quintile"),
                           ("ethnic_group", "Ethnic group")):
-        # Quintiles in order; ethnic groups in the data's own order (the ONS listing).
+        # Quintiles in order; ethnic groups in the data dictionary's (the ONS listing), never
+        # the order a file lists them in.
         order = (sorted(peers.population[column].unique()) if column == "imd_quintile"
-                 else list(dict.fromkeys(peers.population[column])))
+                 else dictionary_order(column, peers.population[column]))
         trust = mine.groupby(column)["population"].sum()
         everyone = peers.population.groupby(column)["population"].sum().reindex(order)
         trust_share = trust.reindex(everyone.index, fill_value=0) / trust.sum() * 100

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from lhs_reports.data.dictionary import IMD_QUINTILES
+from lhs_reports.data.dictionary import IMD_QUINTILES, dictionary_order
 from lhs_reports.reports.formatting import interval_text, number_text
 from lhs_reports.reports.needs_comparison import standardised_rates
 
@@ -45,11 +45,13 @@ def segment_label(segment: Segment, value: object) -> str:
 
 def rates_by_segment(population: pd.DataFrame, by_group: pd.DataFrame, *, segment: Segment,
                      measures: tuple[str, ...]) -> pd.DataFrame:
-    """Age-standardised rates per 100,000 for each segment and measure, in segment order."""
+    """Age-standardised rates per 100,000 for each segment and measure, in segment order (the
+    data dictionary's: quintile 1 to 5, the ONS listing of ethnic groups)."""
     rates = standardised_rates(population, by_group, by=segment, measures=measures)
     order = (list(IMD_QUINTILES) if segment == "imd_quintile"
-             else list(dict.fromkeys(population[segment])))
-    rates[segment] = pd.Categorical(rates[segment], categories=order, ordered=True)
+             else dictionary_order(segment, population[segment]))
+    rates[segment] = pd.Categorical(rates[segment].astype(object), categories=order,
+                                    ordered=True)
     # Measures in the order asked for, segments in their natural order.
     rank = {m: i for i, m in enumerate(measures)}
     rates = rates.sort_values(["measure", segment], key=lambda c: c.map(rank)

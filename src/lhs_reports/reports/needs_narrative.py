@@ -7,6 +7,8 @@ Names from parameter files are escaped for Markdown.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -41,6 +43,9 @@ def comparison_sentence(row: pd.Series, trust_name: str) -> str:
                                             row["benchmark"])
     stated = (f"{label}: {name}'s age-standardised rate, {value} per 100,000 "
               f"(95% CI {lower} to {upper}), ")
+    if row["comparison"] == "left out":
+        return stated + (f"is not compared with the rate for all trusts: {name} is left out of "
+                         "these comparisons (see the note).")
     if row["comparison"] == "higher":
         return stated + (f"is significantly higher than the rate for all trusts "
                          f"({benchmark}).")
@@ -105,14 +110,28 @@ FUNNEL_READING = {
 }
 
 
-def funnel_sentence(points: pd.DataFrame, trust_code: str, trust_name: str, label: str) -> str:
+def funnel_sentence(points: pd.DataFrame, trust_code: str, trust_name: str, label: str, *,
+                    left_out: Mapping[str, str] | None = None) -> str:
     """Where the trust sits in the peer funnel of standardised ratios.
 
     ``points`` is a funnel result's per-trust table (``numerator`` observed, ``denominator``
-    expected, ``value`` ratio x 100, ``significance``).
+    expected, ``value`` ratio x 100, ``significance``). A trust not in it is said to be left
+    out, with why from ``left_out``.
+
+    Examples
+    --------
+    >>> points = pd.DataFrame({"numerator": [40.0]}, index=["RX4"])
+    >>> print(funnel_sentence(points, "RW5", "Westbrook", "Admissions",
+    ...                       left_out={"RW5": "8 months of data; the comparison needs 12"}))
+    Admissions: Westbrook is left out of the peer funnel (8 months of data; the comparison needs
+    12). 1 trusts are compared.
     """
     from lhs_reports.disclosure import suppress_counts
 
+    if trust_code not in points.index:
+        why = (left_out or {}).get(trust_code, "not in the data compared")
+        return (f"{label}: {md_escape(trust_name)} is left out of the peer funnel "
+                f"({md_escape(why)}). {len(points)} trusts are compared.")
     row = points.loc[trust_code]
     # The observed count is published, so it follows disclosure control like a table cell;
     # when it is suppressed the ratio is left out too, as ratio x expected would give it back.

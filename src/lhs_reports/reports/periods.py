@@ -1,10 +1,52 @@
-"""Reporting periods shared by the report families."""
+"""Reporting periods shared by the report families: where a period ends, the window it covers,
+and whether an organisation's months cover it."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from lhs_reports.errors import DataError
+
+
+def reporting_period_end(monthly: pd.DataFrame, period_end: str | None) -> str:
+    """The month a report ends (``YYYY-MM``): ``period_end`` when given, else the latest month
+    every organisation in ``monthly`` has (for one organisation, simply its latest month).
+
+    The build fills ``period_end`` in the same way before a notebook runs, so a page and its
+    cache key name the month; a notebook run by hand with ``period_end = None`` gets the same
+    answer here.
+
+    Raises
+    ------
+    DataError
+        When ``monthly`` has no months, or ``period_end`` is later than every month in it.
+
+    Examples
+    --------
+    >>> monthly = pd.DataFrame({"trust_code": ["RX4", "RX4", "RW5"],
+    ...                         "month": pd.to_datetime(["2025-02-01", "2025-03-01",
+    ...                                                  "2025-02-01"])})
+    >>> reporting_period_end(monthly, None), reporting_period_end(monthly, "2024-12")
+    ('2025-02', '2024-12')
+    >>> reporting_period_end(monthly.iloc[:2], None)
+    '2025-03'
+    """
+    if monthly.empty:
+        raise DataError("there are no months in the data to report", field="period_end",
+                        hint="check the monthly activity table has rows for this organisation")
+    latest = monthly.groupby("trust_code", observed=True)["month"].max()
+    last = pd.Timestamp(latest.max()).strftime("%Y-%m")
+    if period_end:
+        if period_end > last:
+            raise DataError(f"period_end {period_end} is later than the data (the latest month "
+                            f"is {last})", field="period_end",
+                            hint=f"set period_end: {last}, or leave it out to report to the "
+                            "latest month in the data")
+        return period_end
+    return pd.Timestamp(latest.min()).strftime("%Y-%m")
 
 
 def reporting_window(monthly: pd.DataFrame, period_end: str, months: int = 12) -> pd.DataFrame:
@@ -23,3 +65,75 @@ def reporting_window(monthly: pd.DataFrame, period_end: str, months: int = 12) -
             hint="set period_end in the parameter file to a month the data cover",
         )
     return window
+
+
+#: Months a comparison across trusts needs: a year, so seasons and case mix balance out.
+COMPARISON_MONTHS = 12
+
+
+def _month_name(month: pd.Timestamp | pd.Period) -> str:
+    return f"{month:%B %Y}"
+
+
+def coverage_gap(months: Iterable[Any], period_end: str, *,
+                 needed: int = COMPARISON_MONTHS) -> str | None:
+    """Why an organisation's ``months`` do not cover the ``needed`` months to ``period_end``,
+    in words for a page; None when they do.
+
+    Examples
+    --------
+    >>> months = pd.date_range("2024-08-01", "2025-03-01", freq="MS")
+    >>> coverage_gap(months, "2025-03")
+    '8 months of data; the comparison needs 12'
+    >>> coverage_gap(pd.date_range("2024-01-01", "2024-12-01", freq="MS"), "2025-03")
+    'data end in December 2024; the comparison needs the 12 months to March 2025'
+    >>> coverage_gap(pd.date_range("2024-01-01", "2025-03-01", freq="MS").delete(10), "2025-03")
+    'no data for November 2024; the comparison needs all 12 months to March 2025'
+    >>> coverage_gap(pd.date_range("2024-04-01", "2025-03-01", freq="MS"), "2025-03") is None
+    True
+    """
+    end = pd.Period(period_end, freq="M")
+    window = pd.period_range(end - (needed - 1), end, freq="M")
+    have = {pd.Period(pd.Timestamp(m), freq="M") for m in months}
+    inside = sorted(have & set(window))
+    missing = [month for month in window if month not in have]
+    if not missing:
+        return None
+    if not inside:
+        return f"no data in the {needed} months to {_month_name(end)}"
+    if inside[-1] < end:
+        return (f"data end in {_month_name(inside[-1])}; the comparison needs the {needed} "
+                f"months to {_month_name(end)}")
+    if inside[0] > window[0]:  # the data start inside the window (a new organisation)
+        return f"{len(inside)} months of data; the comparison needs {needed}"
+    shown = ", ".join(_month_name(m) for m in missing[:3]) + (" ..." if len(missing) > 3 else "")
+    return f"no data for {shown}; the comparison needs all {needed} months to {_month_name(end)}"
+
+
+def left_out_by_coverage(monthly: pd.DataFrame, period_end: str, *,
+                         needed: int = COMPARISON_MONTHS) -> dict[str, str]:
+    """Organisations in ``monthly`` whose months do not cover the ``needed`` months to
+    ``period_end``, with why (:func:`coverage_gap`), by code."""
+    found = {}
+    for code, rows in monthly.groupby("trust_code", sort=True, observed=True):
+        gap = coverage_gap(rows["month"], period_end, needed=needed)
+        if gap is not None:
+            found[str(code)] = gap
+    return found
+
+
+def left_out_text(left_out: Mapping[str, str]) -> str:
+    """The sentence a page shows under comparisons some organisations were left out of ("" when
+    none was).
+
+    Examples
+    --------
+    >>> left_out_text({"RW5": "8 months of data; the comparison needs 12"})
+    'Left out of these comparisons: RW5 (8 months of data; the comparison needs 12).'
+    >>> left_out_text({})
+    ''
+    """
+    if not left_out:
+        return ""
+    return ("Left out of these comparisons: "
+            + "; ".join(f"{code} ({why})" for code, why in sorted(left_out.items())) + ".")

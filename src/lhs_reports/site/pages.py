@@ -10,7 +10,7 @@ the conditional text of hand-written pages (:mod:`lhs_reports.site.conditional`)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -193,14 +193,18 @@ def _failed_page(job: Job, result: JobResult) -> str:
 
 def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResult],
                provenance: dict[str, str],
-               job_provenance: dict[str, dict[str, str]] | None = None) -> SiteModel:
-    """Every page of the site for this build's jobs and their results."""
+               job_provenance: dict[str, dict[str, str]] | None = None, *,
+               leave_out: Collection[str] = ()) -> SiteModel:
+    """Every page of the site for this build's jobs and their results; a family switched off
+    or in ``leave_out`` (skipped: its tables are not in the data) is not listed."""
     by_key = {r.key: r for r in results}
     synthetic = site_is_synthetic(project, jobs)
     pages: list[Page] = []
     nav = [NavItem("Home", "index.html")]
     report_lines = []
     for family in project.catalogue.families:
+        if not family.enabled or family.id in leave_out:
+            continue
         family_jobs = [j for j in jobs if j.family.id == family.id]
         listing = _case_study_listing if family.schema_ == "case_study" else _family_listing
         if not family_jobs and listing is _family_listing:
