@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -57,6 +57,26 @@ def _optional_month(value: Any) -> str | None:
 #: What a parameter file leaves out of ``period_end`` means, said once for every model.
 LATEST_IN_THE_DATA = ("Last month reported (YYYY-MM). Leave it out to report to the latest "
                       "month in the data")
+
+
+def _refuse_unknown(kind: str, names: Iterable[str], known: Iterable[str], listed: str
+                    ) -> None:
+    """A validator's error for the first of ``names`` not in ``known``, with the nearest.
+
+    Examples
+    --------
+    >>> _refuse_unknown("table", ["trust"], ["trusts", "population"], "tables are")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown table 'trust' (did you mean 'trusts'?); tables are trusts, population
+    """
+    known = list(known)
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            raise ValueError(f"unknown {kind} {name!r}"
+                             + (f" (did you mean {close[0]!r}?)" if close else "")
+                             + f"; {listed} {', '.join(known)}")
 
 
 class TrustParameters(_Strict):
@@ -109,12 +129,7 @@ class TrustParameters(_Strict):
     def _known_indicators(cls, targets: dict[str, float]) -> dict[str, float]:
         from lhs_reports.reports.flow_indicators import INDICATORS_BY_ID
 
-        for name in targets:
-            if name not in INDICATORS_BY_ID:
-                close = difflib.get_close_matches(name, INDICATORS_BY_ID, n=1)
-                raise ValueError(f"unknown indicator {name!r}"
-                                 + (f" (did you mean {close[0]!r}?)" if close else "")
-                                 + f"; indicators are {', '.join(INDICATORS_BY_ID)}")
+        _refuse_unknown("indicator", targets, INDICATORS_BY_ID, "indicators are")
         return targets
 
 
@@ -248,12 +263,7 @@ class ReportFamily(_Strict):
     @field_validator("tables")
     @classmethod
     def _known_tables(cls, tables: list[str] | None) -> list[str] | None:
-        for name in tables or []:
-            if name not in TABLES:
-                close = difflib.get_close_matches(name, TABLES, n=1)
-                raise ValueError(f"unknown table {name!r}"
-                                 + (f" (did you mean {close[0]!r}?)" if close else "")
-                                 + f"; the data dictionary's tables are {', '.join(TABLES)}")
+        _refuse_unknown("table", tables or [], TABLES, "the data dictionary's tables are")
         return tables
 
     @property
