@@ -95,6 +95,17 @@ def _parser() -> argparse.ArgumentParser:
     data.add_argument("--n-trusts", type=int, default=None)
     data.add_argument("--seed", type=int, default=None)
 
+    new = commands.add_parser(
+        "new", help="write a new parameter file (never overwrites)",
+        description="Write a validated parameter file, e.g. "
+        "`lhs-reports new trust RX4 --name \"Northern NHS Foundation Trust\"`.")
+    kinds = new.add_subparsers(dest="kind", required=True)
+    trust = kinds.add_parser("trust", help="a trust's parameter file (params/trusts/CODE.yaml)")
+    trust.add_argument("code", help="the organisation code (ODS), e.g. RX4; any case")
+    trust.add_argument("--name", required=True, help="the organisation's name as pages show it")
+    trust.add_argument("--period-end", default=None, metavar="YYYY-MM",
+                       help="last month reported (default: the latest month in the data)")
+
     template = commands.add_parser(
         "data-template", help="write a template CSV for every data table (the header and two "
         "example rows) into a folder, as published on the site's About the data page")
@@ -246,11 +257,19 @@ def _data_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new(args: argparse.Namespace) -> int:
+    from lhs_reports.scaffold import new_trust
+
+    path = new_trust(args.project, args.code, args.name, period_end=args.period_end)
+    print(f"Written {path}; `lhs-reports check` validates it with the data.")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``lhs-reports`` console script."""
     args = _parser().parse_args(argv)
     handlers = {"check": _check, "plan": _plan, "build": _build, "audit": _audit,
-                "demo-data": _demo_data, "data-template": _data_template}
+                "demo-data": _demo_data, "data-template": _data_template, "new": _new}
     try:
         return handlers[args.command](args)
     except LhsReportsError as error:

@@ -1,0 +1,93 @@
+"""Writing new parameter files for a project: ``lhs-reports new trust CODE --name "..."``.
+
+A parameter file written here is validated exactly as the build validates it, never overwrites
+an existing file, and is checked against the data when the data are there: a code the trusts
+table does not hold would give a report that fails, so it is refused with the nearest codes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from lhs_reports.data.layout import table_files
+from lhs_reports.errors import ParameterError, shorten
+from lhs_reports.params import (
+    CATALOGUE_PATH,
+    TrustParameters,
+    load_catalogue,
+    parameter_error,
+)
+
+__all__ = ["new_trust"]
+
+
+def _trust_folder(root: Path) -> Path:
+    """Where the catalogue's per-trust families find their parameter files."""
+    catalogue = load_catalogue(root)
+    patterns = [f.parameters for f in catalogue.families if f.schema_ == "trust"]
+    if not patterns:
+        raise ParameterError("the catalogue has no per-trust report family",
+                             path=root / CATALOGUE_PATH, field="families",
+                             hint="add a family with schema: trust, then add trusts")
+    return root / Path(patterns[0]).parent
+
+
+def _codes_in_data(root: Path) -> list[str] | None:
+    """The organisation codes of the trusts table, or None when there is no such table."""
+    from lhs_reports.build.plan import load_project
+    from lhs_reports.data.loaders import load_table
+
+    project = load_project(root)
+    if project.uses_demo_data or not table_files(project.data_dir, "trusts"):
+        return None
+    return sorted(load_table(project.data_dir, "trusts")["trust_code"].astype(str))
+
+
+def new_trust(root: str | os.PathLike[str], code: str, name: str, *,
+              period_end: str | None = None) -> Path:
+    """Write ``params/trusts/<CODE>.yaml`` (the catalogue's per-trust folder) and return it.
+
+    Raises :class:`ParameterError` when the values are not valid, the file exists already, or
+    the data hold no trust with that code.
+
+    Examples
+    --------
+    >>> new_trust("my-project", "rx4", "Northern NHS Trust")  # doctest: +SKIP
+    PosixPath('my-project/params/trusts/RX4.yaml')
+    """
+    root = Path(root)
+    raw: dict[str, object] = {"trust_code": code.strip().upper(), "trust_name": name}
+    if period_end:
+        raw["period_end"] = period_end
+    folder = _trust_folder(root)
+    target = folder / f"{raw['trust_code']}.yaml"
+    try:
+        params = TrustParameters.model_validate(raw)
+    except ValidationError as exc:
+        raise parameter_error(exc, TrustParameters, target) from None
+    if target.exists():
+        raise ParameterError(f"{target.name} exists already", path=target,
+                             hint="edit that file, or delete it first; `new` never overwrites")
+    known = _codes_in_data(root)
+    if known is not None and params.trust_code not in known:
+        close = difflib.get_close_matches(params.trust_code, known, n=3)
+        raise ParameterError(
+            f"the data's trusts table has no trust {shorten(params.trust_code, 20)}",
+            field="trust_code",
+            hint=(f"did you mean {', '.join(close)}? " if close else "")
+            + "add the trust to the data first, or check the code (its ODS code, e.g. RX4)")
+    lines = [f"# Parameters for {params.trust_code}'s reports. Validated by `lhs-reports check`.",
+             yaml.safe_dump(params.model_dump(exclude_unset=True), sort_keys=False,
+                            allow_unicode=True).rstrip(),
+             "# targets:            # e.g. crisis_24h: 75.0 (per cent)",
+             "# change_month:       # YYYY-MM of a service change: SPC limits restart there",
+             "# missing_months: []  # months with no data at all (YYYY-MM)", ""]
+    folder.mkdir(parents=True, exist_ok=True)
+    with target.open("x", encoding="utf-8") as handle:  # "x": never replace a file
+        handle.write("\n".join(lines))
+    return target
