@@ -470,12 +470,8 @@ def organisation_settings(project: str | Path | None = None) -> dict[str, TrustP
     The files are recorded as read (:mod:`lhs_reports.data.reads`), so a page that calls this
     is rebuilt when any trust's file changes, appears or disappears.
 
-    Examples
-    --------
-    >>> from lhs_reports.data.locations import find_project_root
-    >>> settings = organisation_settings(find_project_root())  # doctest: +SKIP
-    >>> settings["SYN01"].targets  # doctest: +SKIP
-    {'crisis_24h': 75.0, 'followup_72h': 80.0}
+    ``organisation_settings()["SYN01"].targets`` gives SYN01's targets, e.g.
+    ``{'crisis_24h': 75.0, 'followup_72h': 80.0}`` (tests/test_fingerprints.py runs it).
     """
     root = Path(project) if project is not None else find_project_root()
     catalogue = load_catalogue(root)

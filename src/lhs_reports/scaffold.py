@@ -53,12 +53,8 @@ def new_trust(root: str | os.PathLike[str], code: str, name: str, *,
     """Write ``params/trusts/<CODE>.yaml`` (the catalogue's per-trust folder) and return it.
 
     Raises :class:`ParameterError` when the values are not valid, the file exists already, or
-    the data hold no trust with that code.
-
-    Examples
-    --------
-    >>> new_trust("my-project", "rx4", "Northern NHS Trust")  # doctest: +SKIP
-    PosixPath('my-project/params/trusts/RX4.yaml')
+    the data hold no trust with that code. ``new_trust("my-project", "rx4", "Northern NHS
+    Trust")`` writes ``my-project/params/trusts/RX4.yaml`` (tests/test_scaffold.py runs it).
     """
     root = Path(root)
     raw: dict[str, object] = {"trust_code": code.strip().upper(), "trust_name": name}
