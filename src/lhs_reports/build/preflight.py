@@ -28,6 +28,7 @@ from lhs_reports.data.fingerprint import file_hash
 from lhs_reports.data.layout import table_files
 from lhs_reports.errors import DataError, ParameterError
 from lhs_reports.params import CATALOGUE_PATH
+from lhs_reports.site.publish import write_text_atomic
 
 #: Where the last data check's verdict is remembered.
 CHECKED = Path(".cache") / "data-checked"
@@ -102,11 +103,8 @@ def check_data(project: Project, jobs: Sequence[Job], *,
                                       if w.category.__name__ == "DataWarning"))
     for notice in notices:
         (say or _stderr)(f"notice: {notice}")
-    remembered.parent.mkdir(parents=True, exist_ok=True)
-    tmp = remembered.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"key": key, "latest": {str(f): months
-                                                      for f, months in latest.items()}}))
-    tmp.replace(remembered)
+    write_text_atomic(remembered, json.dumps(
+        {"key": key, "latest": {str(f): months for f, months in latest.items()}}))
     return DataCheck(notices, latest)
 
 
