@@ -15,6 +15,7 @@ import pandas as pd
 
 from lhs_reports.data import reads
 from lhs_reports.data.dictionary import TABLES, Table
+from lhs_reports.data.extract_manifest import with_origin
 from lhs_reports.data.io import read_table_file
 from lhs_reports.data.layout import table_files
 from lhs_reports.data.locations import DEMO_DATA_DIR, find_project_root
@@ -74,7 +75,10 @@ def load_table(data_dir: str | Path, name: str, *, organisation: str | None = No
     # so they are read and validated once per worker, not once per report.
     stats = [(path, path.stat()) for path in files]
     stamps = tuple((str(path), stat.st_mtime_ns, stat.st_size) for path, stat in stats)
-    return _load_validated(stamps, name, organisation).copy()
+    try:
+        return _load_validated(stamps, name, organisation).copy()
+    except DataError as error:  # a database's extract: name the table or query, not the file
+        raise with_origin(error, folder, name) from None
 
 
 @lru_cache(maxsize=32)
