@@ -164,10 +164,14 @@ def connect(url: URL) -> Engine:
             pass
     except sa.exc.SQLAlchemyError as exc:
         engine.dispose()
+        backend = url.get_backend_name()
         raise DataError(f"cannot connect to {masked(url)}: {first_line(exc, url)}",
                         path=CATALOGUE_FILE, field="data.source",
-                        hint="check the host, port, database name, user and password (write a "
-                        "password as ${VARIABLE} and set it in the environment)") from None
+                        hint=f"check the file is a {backend} database that this user can read "
+                        "(and that no program holds it open for writing)"
+                        if backend in FILE_BACKENDS else "check the host, port, database name, "
+                        "user and password (write a password as ${VARIABLE} and set it in the "
+                        "environment)") from None
     return engine
 
 
