@@ -402,3 +402,99 @@ def test_a_change_in_the_database_reruns_exactly_the_reports_that_read_those_row
     write(root / "data" / name, {"contacts": contacts(CODES, extra_admissions={"RW5": 2})})
     changed = "run: data changed: outputs/data/extract/activity_monthly/RW5.parquet changed"
     assert plan(root) == {"trust/RX4": "skip", "trust/RW5": changed, "across/all": changed}
+
+
+# --- The whole own-data flow from a DuckDB file, with the package's report notebooks ---------
+
+
+def _notebooks_folder() -> Path:
+    """The package's report notebooks, wherever this version keeps them."""
+    from .helpers import REPO_ROOT
+
+    for folder in (REPO_ROOT / "src" / "lhs_reports" / "notebooks", REPO_ROOT / "notebooks"):
+        if (folder / "crisis_flow.ipynb").is_file():
+            return folder
+    pytest.skip("the package's report notebooks were not found")
+
+
+def varied_monthly(code: str, months: int, shift: int) -> pd.DataFrame:
+    """A trust's monthly activity that varies from month to month, written by hand."""
+    i = pd.Series(range(months)) + shift
+    return pd.DataFrame({
+        "trust_code": code.lower(),  # as a warehouse may hold it
+        "month": pd.date_range("2023-01-01", periods=months, freq="MS").date,
+        "referrals": 400 + 7 * (i % 9), "crisis_contacts": 150 + i % 13,
+        "crisis_contacts_24h": 100 + i % 9, "admissions": 30 + i % 7,
+        "occupied_bed_days": 1000 + 13 * (i % 5), "discharges": 30 + i % 6,
+        "followups_72h": 20 + i % 5, "readmissions_30d": 8 + i % 3,
+        "out_of_area_bed_days": 40 + i % 4, "delayed_discharge_days": 100 + i % 10,
+        "mha_detentions": 20 + i % 4})
+
+
+@pytest.fixture(scope="module")
+def duckdb_site(tmp_path_factory) -> Path:
+    """Two trusts with 15 months each, every table in one DuckDB file, built by the command
+    line with the needs assessment and crisis flow notebooks and the built-in renderer."""
+    import shutil
+
+    import yaml
+
+    from .handmade import activity_by_group_rows, population_rows
+    from .helpers import REPO_ROOT
+
+    root = tmp_path_factory.mktemp("duckdb-site")
+    shutil.copytree(_notebooks_folder(), root / "notebooks")
+    catalogue = yaml.safe_load((REPO_ROOT / "params" / "reports.yaml").read_text())
+    catalogue["data"] = {"source": "duckdb:///data/warehouse.duckdb",
+                         "tables": {"activity_monthly": "monthly"}}
+    catalogue["families"] = [f for f in catalogue["families"]
+                             if f["id"] in ("needs_assessment", "crisis_flow")]
+    (root / "params" / "trusts").mkdir(parents=True)
+    (root / "params" / "reports.yaml").write_text(yaml.safe_dump(catalogue, sort_keys=False))
+    names = {"RX4": "Northern Care NHS Foundation Trust", "RW5": "Lancashire Mind NHS Trust"}
+    for code, name in names.items():
+        (root / "params" / "trusts" / f"{code}.yaml").write_text(
+            yaml.safe_dump({"trust_code": code, "trust_name": name,
+                            "targets": {"crisis_24h": 75.0, "followup_72h": 80.0}}))
+    population = pd.concat([population_rows(code) for code in names], ignore_index=True)
+    write_duckdb(root / "data" / "warehouse.duckdb", {
+        # Real data need not say they are real: no synthetic column.
+        "trusts": pd.DataFrame({"trust_code": list(names), "trust_name": list(names.values()),
+                                "region": "North West"}),
+        "monthly": pd.concat([varied_monthly(code, 15, shift) for shift, code
+                              in enumerate(names)], ignore_index=True),
+        "population": population,
+        "activity_by_group": activity_by_group_rows(population),
+    })
+    assert main(["--project", str(root), "build", "--renderer", "builtin", "--jobs", "2"]) == 0
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_a_site_built_from_a_duckdb_file_has_every_report_and_never_says_synthetic(
+        duckdb_site):
+    from .test_real_data_site import COLUMN_NAME
+
+    site = duckdb_site / "outputs" / "_site"
+    pages = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8")
+             for p in site.rglob("*.html")}
+    for family in ("needs_assessment", "crisis_flow"):
+        for code in ("RX4", "RW5"):
+            assert any(family in name and code in name for name in pages), (family, code)
+    assert any("Northern Care NHS Foundation Trust" in text for text in pages.values())
+    for name, text in pages.items():
+        assert "synthetic" not in COLUMN_NAME.sub("", text).lower(), name
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_the_reports_read_the_extract_and_end_at_the_databases_latest_month(duckdb_site):
+    import json
+
+    manifest = json.loads((duckdb_site / "outputs" / "run-manifest.json").read_text())
+    for job in manifest["jobs"]:
+        assert job["status"] == "ok", job
+        assert job["parameters"]["period_end"] == "2024-03"  # 15 months from January 2023
+        code = job["parameters"]["trust_code"]
+        assert f"outputs/data/extract/activity_monthly/{code}.parquet" in job["data_read"]
