@@ -4,7 +4,6 @@ when the database does, and the errors a user can cause, each through the comman
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
@@ -498,3 +497,16 @@ def test_the_reports_read_the_extract_and_end_at_the_databases_latest_month(duck
         assert job["parameters"]["period_end"] == "2024-03"  # 15 months from January 2023
         code = job["parameters"]["trust_code"]
         assert f"outputs/data/extract/activity_monthly/{code}.parquet" in job["data_read"]
+
+
+def test_counts_the_database_returns_as_decimals_are_read_as_counts(tmp_path):
+    """PostgreSQL's SUM of a bigint, and DuckDB's of a DECIMAL, come back as Decimal objects."""
+    query = " ".join(MONTHLY_QUERY.format(month=DUCKDB_MONTH).split()).replace(
+        "trust,", "trust AS trust_code,", 1).replace("SUM(admission)",
+                                                     "CAST(SUM(admission) AS DECIMAL(18, 0))")
+    root = database_project(tmp_path, "duckdb",
+                            tables=f'{{activity_monthly: {{query: "{query}"}}}}')
+    refresh(root)
+    frame = load_table(extract_dir(root), "activity_monthly", organisation="RX4")
+    assert frame["admissions"].dtype == "int64"
+    assert list(frame["admissions"]) == [6, 6, 6]

@@ -48,7 +48,8 @@ def check_data_folders(project: Project, jobs: Sequence[Job]) -> None:
                     else project.root / CATALOGUE_PATH)
         if not folder.is_dir():
             raise DataError(f"the data folder {folder} does not exist", path=named_in,
-                            field="data_dir" if folder != project.data_dir else "data.source",
+                            field="data_dir" if folder != project.data_dir
+                            else "data.dir" if project.catalogue.data.dir else "data.source",
                             hint="point it at the folder holding your tables (see About the "
                             "data), relative to the project root")
         if not os.access(folder, os.R_OK | os.X_OK):

@@ -91,7 +91,8 @@ def database_url(text: str, root: Path) -> URL:
     lhs_reports.errors.DataError: the database file .../missing.db does not exist
       file: params/reports.yaml
       column: data.source
-      fix: check the path in data.source (relative to the project root: sqlite:///data/x.db), or create the database first
+      fix: check the path in data.source (relative to the project root:
+      sqlite:///data/x.db), or create the database first
     """
     try:
         url = sa.engine.make_url(text.strip())

@@ -97,7 +97,9 @@ def with_origin(error: DataError, folder: Path, table: str | None = None) -> Dat
     >>> error = DataError("column 'region' is blank", path=folder / "trusts.parquet",
     ...                   field="region", hint="fill it in")
     >>> print(with_origin(error, folder).hint)
-    fill it in; the rows come from the database: data.tables.trusts in params/reports.yaml (table orgs in sqlite:///x.db), so correct them there (the file is the local extract, rows sorted by the table's key)
+    fill it in; the rows come from the database: data.tables.trusts in params/reports.yaml
+    (table orgs in sqlite:///x.db), so correct them there (the file is the local extract,
+    rows sorted by the table's key)
     """
     where = origin(folder, table or _table_of(folder, error.path) or "")
     if where is None or (error.hint and where in error.hint):

@@ -56,7 +56,8 @@ def expand_variables(text: str, *, field: str = "data.source") -> str:
     lhs_reports.errors.DataError: data.source uses ${LHS_DOC_UNSET}, which is not set
       file: params/reports.yaml
       column: data.source
-      fix: set the environment variable LHS_DOC_UNSET before running lhs-reports (e.g. export LHS_DOC_UNSET=...), or write the value in the URL
+      fix: set the environment variable LHS_DOC_UNSET before running lhs-reports
+      (e.g. export LHS_DOC_UNSET=...), or write the value in the URL
     """
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
