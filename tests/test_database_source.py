@@ -340,6 +340,8 @@ def test_a_table_the_database_does_not_have_is_named_with_those_it_has(tmp_path,
     root = database_project(tmp_path, "duckdb", tables="{activity_monthly: activity}")
     check_fails(root, capsys, "table 'activity' of data.tables.activity_monthly is not in the "
                 "database", "tables here: contacts, trusts")
+    root = database_project(tmp_path / "typo", "duckdb", tables="{activity_monthly: contact}")
+    check_fails(root, capsys, "(did you mean 'contacts'?)")
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

@@ -26,6 +26,7 @@ only its own organisation's rows of each table, which a per-organisation file al
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
 import os
@@ -119,7 +120,7 @@ def sources(engine: Any, tables: Mapping[str, Any]) -> list[Source]:
         key = f"data.tables.{name}"
         if isinstance(entry, str):
             if not has_table(engine, entry):
-                close = [existing[n] for n in existing if n.startswith(name[:4])]
+                close = difflib.get_close_matches(entry, sorted(existing.values()), n=1)
                 raise DataError(f"table {entry!r} of {key} is not in the database",
                                 path=CATALOGUE_FILE, field=key,
                                 hint=f"name a table or view the database has (schema.name "
