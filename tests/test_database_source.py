@@ -276,6 +276,15 @@ def test_one_trusts_rows_changing_in_the_database_rewrites_only_its_file(tmp_pat
     assert not (extract_dir(root) / "activity_monthly" / "TAH.parquet").exists()
 
 
+def test_a_trust_the_database_does_not_return_is_missing_from_the_query_it_came_from(tmp_path):
+    root = database_project(tmp_path, "sqlite")
+    refresh(root)
+    with pytest.raises(DataError) as caught:
+        load_table(extract_dir(root), "activity_monthly", organisation="TAH")
+    assert "for organisation 'TAH'" in caught.value.message
+    assert "data.tables.activity_monthly in params/reports.yaml" in caught.value.hint
+
+
 def test_a_table_left_out_of_the_catalogue_is_read_from_the_same_name_or_is_absent(tmp_path):
     root = database_project(tmp_path, "duckdb")
     refresh(root)

@@ -63,13 +63,13 @@ def load_table(data_dir: str | Path, name: str, *, organisation: str | None = No
     reads.record_table(folder, name, organisation, files)
     if not files:
         where = folder / name
-        raise DataError(
+        raise with_origin(DataError(
             f"table '{name}' not found in {folder}"
             + (f" for organisation '{organisation}'" if organisation else ""),
             path=where,
             hint=f"provide {name}.parquet, {name}.csv or a folder {name}/ of per-organisation "
             "files (see the data dictionary)",
-        )
+        ), folder, name)
     # A warm worker runs many reports in one process, and every trust's report reads its
     # peers' tables: keep recently validated tables, keyed by the files' identity and stamps,
     # so they are read and validated once per worker, not once per report.
