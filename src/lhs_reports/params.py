@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -30,6 +31,7 @@ from pydantic_core import PydanticCustomError
 from lhs_reports.data import reads
 from lhs_reports.data.dictionary import ORGANISATION_CODE, TABLES
 from lhs_reports.data.locations import find_project_root
+from lhs_reports.data.source import is_database_url
 from lhs_reports.errors import ParameterError, shorten
 
 CATALOGUE_PATH = Path("params") / "reports.yaml"
@@ -213,8 +215,24 @@ class DemoSettings(_Strict):
     seed: int = 20240401
 
 
+class TableQuery(_Strict):
+    """A table of a database source given as a query (``{query: SELECT ...}``)."""
+
+    query: Annotated[str, Field(min_length=1, description="SQL run in the database; its "
+                                "result has the data dictionary's columns")]
+
+
 class DataSettings(_Strict):
-    dir: str = Field("", description="Data folder relative to the project; empty = demo data")
+    dir: str = Field("", description="Data folder relative to the project; empty = demo data "
+                     "(the older name of data.source for a folder)")
+    source: str = Field("", description="Where the data are: a folder relative to the project, "
+                        "or a SQLAlchemy database URL (duckdb:///data/warehouse.duckdb, "
+                        "sqlite:///data/lhs.db, postgresql+psycopg://user:${PGPASSWORD}@host/db)"
+                        "; empty = demo data")
+    tables: dict[str, str | TableQuery] = Field(
+        default_factory=dict, description="For a database source: the database table (or "
+        "schema.table) or {query: SELECT ...} of each data dictionary table; a table left out "
+        "is read from the database table of the same name, if there is one")
     demo: DemoSettings = DemoSettings()
     start: str | None = Field(None, description="First month the data cover (YYYY-MM): rows "
                               "dated earlier are refused")
@@ -225,6 +243,37 @@ class DataSettings(_Strict):
     @classmethod
     def _check_months(cls, value: Any) -> Any:
         return None if value is None else _month(value)
+
+    @field_validator("source")
+    @classmethod
+    def _one_place(cls, source: str, info: ValidationInfo) -> str:
+        if source and info.data.get("dir"):
+            raise ValueError("set data.source or data.dir, not both (data.dir is the older "
+                             "name of data.source for a folder): delete data.dir")
+        return source
+
+    @field_validator("tables")
+    @classmethod
+    def _known_tables(cls, tables: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        if tables and not is_database_url(info.data.get("source") or ""):
+            raise ValueError("data.tables names a database's tables, but data.source is not a "
+                             "database URL (duckdb:///data/warehouse.duckdb, ...): delete "
+                             "data.tables for a folder, whose tables are files named after them")
+        _refuse_unknown("table", tables, TABLES, "the data dictionary's tables are")
+        for name, entry in tables.items():
+            if isinstance(entry, str) and not entry.strip():
+                raise ValueError(f"data.tables.{name} is empty: name a table or give a query")
+        return tables
+
+    @property
+    def location(self) -> str:
+        """``data.source``, else ``data.dir``: a folder, a database URL, or empty (demo)."""
+        return self.source or self.dir
+
+    @property
+    def is_database(self) -> bool:
+        """Whether the data come from a database (``data.source`` is a URL)."""
+        return is_database_url(self.source)
 
 
 #: The tables a family reads when its catalogue entry does not say, by parameter schema: what

@@ -11,8 +11,9 @@ import importlib.metadata
 import json
 import os
 import platform
+import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,8 +80,25 @@ class BuildReport:
         return [r for r in self.results if not r.ok]
 
 
-def ensure_data(project: Project) -> None:
-    """Generate the demo data when the catalogue uses it (a no-op when already current)."""
+def ensure_data(project: Project, *, say: Callable[[str], None] | None = None) -> None:
+    """Generate the demo data when the catalogue uses it (a no-op when already current), or
+    refresh the local extract of a database source (writing only the files whose rows
+    changed; what it did is given to ``say``, default standard error, when it wrote or removed
+    anything)."""
+    if project.catalogue.data.is_database:
+        from lhs_reports.data.extract import refresh_extract
+
+        try:
+            check_writable(project.data_dir)
+        except BuildError as error:
+            raise DataError(f"the database extract cannot be written: {error.message}",
+                            path=project.data_dir, field="data.source",
+                            hint=error.hint) from None
+        summary = refresh_extract(project.catalogue.data.source, project.catalogue.data.tables,
+                                  project.data_dir, root=project.root)
+        if summary.written or summary.removed:
+            (say or _stderr)(summary.line)
+        return
     if project.uses_demo_data:
         from lhs_reports.data.demo_manifest import DEFAULT_N_MONTHS, is_current
         from lhs_reports.data.dictionary import TABLES
@@ -97,6 +115,10 @@ def ensure_data(project: Project) -> None:
             raise DataError(f"the demo data cannot be written: {error.message}",
                             path=project.data_dir, field="data.dir", hint=error.hint) from None
         ensure_demo_data(project.data_dir, demo.n_trusts, seed=demo.seed)
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr)
 
 
 def plan_build(project: Project, *, families: list[str] | None = None,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lhs_reports.data.locations import DEMO_DATA_DIR
+from lhs_reports.data.source import EXTRACT_FOLDER
 from lhs_reports.errors import ParameterError, shorten
 from lhs_reports.params import (
     CATALOGUE_PATH,
@@ -41,13 +42,16 @@ class Project:
 
     @cached_property
     def data_dir(self) -> Path:
-        """The data folder the catalogue names, or the demo data folder."""
-        configured = self.catalogue.data.dir
+        """The data folder the catalogue names, the local extract of its database, or the demo
+        data folder."""
+        if self.catalogue.data.is_database:
+            return self.outputs / EXTRACT_FOLDER
+        configured = self.catalogue.data.location
         return (self.root / configured) if configured else (self.root / DEMO_DATA_DIR)
 
     @property
     def uses_demo_data(self) -> bool:
-        return not self.catalogue.data.dir
+        return not self.catalogue.data.location
 
 
 def load_project(root: str | Path = ".") -> Project:

@@ -24,6 +24,7 @@ from lhs_reports.build.cache import code_digest
 from lhs_reports.build.periods import job_data_dir
 from lhs_reports.build.plan import Job, Project
 from lhs_reports.data.dictionary import TABLES
+from lhs_reports.data.extract_manifest import with_origin
 from lhs_reports.data.fingerprint import file_hash
 from lhs_reports.data.layout import table_files
 from lhs_reports.errors import DataError, ParameterError
@@ -47,7 +48,8 @@ def check_data_folders(project: Project, jobs: Sequence[Job]) -> None:
                     else project.root / CATALOGUE_PATH)
         if not folder.is_dir():
             raise DataError(f"the data folder {folder} does not exist", path=named_in,
-                            field="data_dir" if folder != project.data_dir else "data.dir",
+                            field="data_dir" if folder != project.data_dir
+                            else "data.dir" if project.catalogue.data.dir else "data.source",
                             hint="point it at the folder holding your tables (see About the "
                             "data), relative to the project root")
         if not os.access(folder, os.R_OK | os.X_OK):
@@ -96,9 +98,12 @@ def check_data(project: Project, jobs: Sequence[Job], *,
         folder_jobs = [job for job in jobs if _data_dir(project, job) == folder]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            latest[folder] = _check_folder(folder, folder_jobs,
-                                           start=project.catalogue.data.start,
-                                           release=project.catalogue.data.release)
+            try:
+                latest[folder] = _check_folder(folder, folder_jobs,
+                                               start=project.catalogue.data.start,
+                                               release=project.catalogue.data.release)
+            except DataError as error:  # a database's extract: name the table or query
+                raise with_origin(error, folder) from None
         notices += list(dict.fromkeys(str(w.message) for w in caught
                                       if w.category.__name__ == "DataWarning"))
     for notice in notices:

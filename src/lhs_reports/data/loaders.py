@@ -15,6 +15,7 @@ import pandas as pd
 
 from lhs_reports.data import reads
 from lhs_reports.data.dictionary import TABLES, Table
+from lhs_reports.data.extract_manifest import with_origin
 from lhs_reports.data.io import read_table_file
 from lhs_reports.data.layout import table_files
 from lhs_reports.data.locations import DEMO_DATA_DIR, find_project_root
@@ -62,19 +63,22 @@ def load_table(data_dir: str | Path, name: str, *, organisation: str | None = No
     reads.record_table(folder, name, organisation, files)
     if not files:
         where = folder / name
-        raise DataError(
+        raise with_origin(DataError(
             f"table '{name}' not found in {folder}"
             + (f" for organisation '{organisation}'" if organisation else ""),
             path=where,
             hint=f"provide {name}.parquet, {name}.csv or a folder {name}/ of per-organisation "
             "files (see the data dictionary)",
-        )
+        ), folder, name)
     # A warm worker runs many reports in one process, and every trust's report reads its
     # peers' tables: keep recently validated tables, keyed by the files' identity and stamps,
     # so they are read and validated once per worker, not once per report.
     stats = [(path, path.stat()) for path in files]
     stamps = tuple((str(path), stat.st_mtime_ns, stat.st_size) for path, stat in stats)
-    return _load_validated(stamps, name, organisation).copy()
+    try:
+        return _load_validated(stamps, name, organisation).copy()
+    except DataError as error:  # a database's extract: name the table or query, not the file
+        raise with_origin(error, folder, name) from None
 
 
 @lru_cache(maxsize=32)

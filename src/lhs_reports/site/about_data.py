@@ -153,8 +153,9 @@ def about_data_markdown(families: Sequence[ReportFamily], *, synthetic: bool) ->
     >>> "[lhs_survey.csv](about-data/templates/lhs_survey.csv)" in text
     True
     """
-    opening = ("Every report reads the tables below from the data folder named in "
-               f"{_code('params/reports.yaml')} ({_code('data.dir')}).")
+    opening = ("Every report reads the tables below from the data folder or database named in "
+               f"{_code('params/reports.yaml')} ({_code('data.source')}); a database's tables "
+               "or queries are read into a local extract of the same tables.")
     if synthetic:
         opening += (" This site is built from synthetic data generated deterministically by "
                     f"{_code('lhs_reports.data.synthetic')}: fictitious trusts, no real "
