@@ -85,7 +85,8 @@ def make_handmade_project(root: Path, codes: list[str], *, layout: str, inputs: 
 
     ``layout``: ``csv`` (one CSV per table) or ``folders`` (a folder of per-trust Parquet
     files for the monthly table, a CSV for the trusts). ``handwritten``: with the repository's
-    hand-written pages (``index.qmd``, ``methods.qmd``), whose text depends on the data.
+    home page (``index.qmd``; the methods pages are the packaged ones either way), whose text
+    depends on the data.
     """
     (root / "notebooks").mkdir(parents=True)
     (root / "params" / "trusts").mkdir(parents=True)
@@ -109,8 +110,7 @@ def make_handmade_project(root: Path, codes: list[str], *, layout: str, inputs: 
             f"trust_code: {code}\ntrust_name: Trust {code}\nperiod_end: 2024-03\n"
             "targets: {crisis_24h: 75}\n")
     if handwritten:
-        for name in ("index.qmd", "methods.qmd"):
-            shutil.copy(REPO_ROOT / name, root / name)
+        shutil.copy(REPO_ROOT / "index.qmd", root / "index.qmd")
     data = root / "data"
     write(trusts_table(codes), data / "trusts.csv")
     monthly = [monthly_rows(code) for code in codes]

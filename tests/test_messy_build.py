@@ -68,9 +68,7 @@ def varied_monthly(code: str, months: int, *, end: str = "2025-03-01", seed: int
 @pytest.fixture(scope="module")
 def messy(tmp_path_factory) -> tuple[Path, int, str]:
     root = tmp_path_factory.mktemp("messy")
-    for name in ("notebooks", "templates"):
-        shutil.copytree(REPO_ROOT / name, root / name)
-    for name in ("_quarto.yml", "index.qmd", "methods.qmd"):
+    for name in ("_quarto.yml", "index.qmd"):  # the notebooks and methods: the packaged ones
         shutil.copy(REPO_ROOT / name, root / name)
     params = root / "params"
     shutil.copytree(REPO_ROOT / "params" / "case_studies", params / "case_studies")
