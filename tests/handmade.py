@@ -66,6 +66,25 @@ def monthly_rows(code: str, months: int = 3, admissions: int = 20) -> pd.DataFra
     return frame
 
 
+def varied_monthly(code: str, months: int, *, end: str = "2025-03-01", seed: int = 0
+                   ) -> pd.DataFrame:
+    """Monthly activity with month-to-month variation, every count written by hand."""
+    frame = pd.DataFrame({"trust_code": code,
+                          "month": pd.date_range(end=end, periods=months, freq="MS")})
+    wobble = pd.Series([(7 * i + 3 * seed) % 11 for i in range(months)])
+    counts = {name: 30 + wobble for name in (c.name for c in TABLES["activity_monthly"].columns)
+              if name not in ("trust_code", "month")}
+    counts.update({
+        "referrals": 400 + 5 * wobble, "crisis_contacts": 200 + 3 * wobble,
+        "crisis_contacts_24h": 140 + 2 * wobble, "admissions": 60 + wobble,
+        "occupied_bed_days": 1800 + 20 * wobble, "discharges": 58 + wobble,
+        "followups_72h": 40 + (wobble % 7), "readmissions_30d": 5 + (wobble % 4),
+    })
+    for name, values in counts.items():
+        frame[name] = values.to_numpy()
+    return frame
+
+
 def trusts_table(codes: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"trust_code": codes, "trust_name": [f"Trust {c}" for c in codes],
                          "region": "North", "synthetic": 0})
