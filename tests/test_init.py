@@ -17,6 +17,7 @@ from lhs_reports.build.cache import cache_key
 from lhs_reports.build.plan import family_notebook, load_project, plan_jobs
 from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
+from lhs_reports.errors import DataError
 from lhs_reports.packaged import PACKAGED_NOTEBOOKS, PACKAGED_SITE, site_file
 from lhs_reports.project_init import TEMPLATE, project_files
 
@@ -368,3 +369,19 @@ def test_init_demo_then_build_gives_the_demo_site(tmp_path, monkeypatch):
             "methods/spc.html"} <= set(pages)
     assert "SYNTHETIC" in pages["crisis_flow/SYN01.html"]
     assert (root / "data" / "demo").is_dir()  # generated on demand, inside the project
+
+
+def test_a_notebook_run_by_hand_in_a_new_project_reads_the_projects_data(tmp_path,
+                                                                         monkeypatch):
+    from lhs_reports.data.loaders import resolve_data_dir
+
+    root = init(tmp_path)
+    (root / "notebooks").mkdir()
+    monkeypatch.delenv(PROJECT_ENV, raising=False)
+    monkeypatch.chdir(root / "notebooks")  # where JupyterLab runs a project's own notebook
+    assert resolve_data_dir("") == root / "data"  # never the demo data
+    assert not (root / "data" / "demo").exists()
+    catalogue = root / "params" / "reports.yaml"
+    catalogue.write_text(catalogue.read_text().replace("dir: data ", "dir: my-extract "))
+    with pytest.raises(DataError, match="my-extract does not exist"):
+        resolve_data_dir("")

@@ -174,8 +174,8 @@ def _plan(args: argparse.Namespace) -> int:
 
     project = load_project(args.project)
     planned = plan_build(project, families=args.family, only=args.only, force=args.force)
-    for line in notebook_lines(project, args.family):
-        print(line)
+    for which in notebook_lines(project, args.family):
+        print(which)
     width = max((len(p.job.key) for p in planned), default=10)
     for item in planned:
         action = "run " if item.run else "skip"

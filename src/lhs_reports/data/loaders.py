@@ -44,13 +44,14 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
         return path
     root = find_project_root()
     # The same rule as lhs_reports.build.plan.Project.data_dir (a layer above this one): an
-    # empty data.dir means the demo data.
-    configured = load_catalogue(root).data.dir
-    if configured:
-        return resolve_data_dir(root / configured)
+    # empty data.dir means the demo data, generated as the catalogue says (as a build would).
+    settings = load_catalogue(root).data
+    if settings.dir:
+        return resolve_data_dir(root / settings.dir)
     from lhs_reports.data.synthetic import ensure_demo_data
 
-    return ensure_demo_data(root / DEMO_DATA_DIR)
+    return ensure_demo_data(root / DEMO_DATA_DIR, settings.demo.n_trusts,
+                            seed=settings.demo.seed)
 
 
 def load_table(data_dir: str | Path, name: str, *, organisation: str | None = None
