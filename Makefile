@@ -25,7 +25,7 @@ check: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab src/lhs_reports/notebooks/
 
 clean:
 	rm -rf outputs data/demo

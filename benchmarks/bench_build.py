@@ -40,9 +40,7 @@ BIN = Path(sys.executable).parent
 def make_project(root: Path, n_trusts: int) -> list[str]:
     from lhs_reports.data.synthetic import trust_profiles, write_demo_data
 
-    for name in ("notebooks", "templates"):
-        shutil.copytree(REPO / name, root / name)
-    for name in ("_quarto.yml", "index.qmd", "methods.qmd"):
+    for name in ("_quarto.yml", "index.qmd"):  # the notebooks and methods: the packaged ones
         shutil.copy(REPO / name, root / name)
     catalogue = yaml.safe_load((REPO / "params" / "reports.yaml").read_text())
     catalogue["data"] = {"dir": "data", "demo": {"n_trusts": n_trusts}}

@@ -3,7 +3,7 @@ cells (``# NBVAL_CHECK_OUTPUT``); every other output is stripped.
 
 Run after changing a notebook or the statistics behind a checked cell, then review the diff:
 
-    .venv/bin/python scripts/refresh_checked_outputs.py notebooks/*.ipynb
+    .venv/bin/python scripts/refresh_checked_outputs.py src/lhs_reports/notebooks/*.ipynb
 """
 
 from __future__ import annotations

@@ -66,6 +66,25 @@ def monthly_rows(code: str, months: int = 3, admissions: int = 20) -> pd.DataFra
     return frame
 
 
+def varied_monthly(code: str, months: int, *, end: str = "2025-03-01", seed: int = 0
+                   ) -> pd.DataFrame:
+    """Monthly activity with month-to-month variation, every count written by hand."""
+    frame = pd.DataFrame({"trust_code": code,
+                          "month": pd.date_range(end=end, periods=months, freq="MS")})
+    wobble = pd.Series([(7 * i + 3 * seed) % 11 for i in range(months)])
+    counts = {name: 30 + wobble for name in (c.name for c in TABLES["activity_monthly"].columns)
+              if name not in ("trust_code", "month")}
+    counts.update({
+        "referrals": 400 + 5 * wobble, "crisis_contacts": 200 + 3 * wobble,
+        "crisis_contacts_24h": 140 + 2 * wobble, "admissions": 60 + wobble,
+        "occupied_bed_days": 1800 + 20 * wobble, "discharges": 58 + wobble,
+        "followups_72h": 40 + (wobble % 7), "readmissions_30d": 5 + (wobble % 4),
+    })
+    for name, values in counts.items():
+        frame[name] = values.to_numpy()
+    return frame
+
+
 def trusts_table(codes: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"trust_code": codes, "trust_name": [f"Trust {c}" for c in codes],
                          "region": "North", "synthetic": 0})
@@ -85,7 +104,8 @@ def make_handmade_project(root: Path, codes: list[str], *, layout: str, inputs: 
 
     ``layout``: ``csv`` (one CSV per table) or ``folders`` (a folder of per-trust Parquet
     files for the monthly table, a CSV for the trusts). ``handwritten``: with the repository's
-    hand-written pages (``index.qmd``, ``methods.qmd``), whose text depends on the data.
+    home page (``index.qmd``; the methods pages are the packaged ones either way), whose text
+    depends on the data.
     """
     (root / "notebooks").mkdir(parents=True)
     (root / "params" / "trusts").mkdir(parents=True)
@@ -109,8 +129,7 @@ def make_handmade_project(root: Path, codes: list[str], *, layout: str, inputs: 
             f"trust_code: {code}\ntrust_name: Trust {code}\nperiod_end: 2024-03\n"
             "targets: {crisis_24h: 75}\n")
     if handwritten:
-        for name in ("index.qmd", "methods.qmd"):
-            shutil.copy(REPO_ROOT / name, root / name)
+        shutil.copy(REPO_ROOT / "index.qmd", root / "index.qmd")
     data = root / "data"
     write(trusts_table(codes), data / "trusts.csv")
     monthly = [monthly_rows(code) for code in codes]

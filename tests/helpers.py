@@ -13,10 +13,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 def make_project(root: Path, n_trusts: int = 2, *, extra_params: dict[str, str] | None = None
                  ) -> Path:
-    """Copy the repository's site sources into ``root`` with ``n_trusts`` demo trusts."""
-    for name in ("notebooks", "templates"):
-        shutil.copytree(REPO_ROOT / name, root / name)
-    for name in ("_quarto.yml", "index.qmd", "methods.qmd"):
+    """Copy the repository's site sources into ``root`` with ``n_trusts`` demo trusts (the
+    notebooks and methods pages are the packaged ones)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("_quarto.yml", "index.qmd"):
         shutil.copy(REPO_ROOT / name, root / name)
     params = root / "params"
     (params / "trusts").mkdir(parents=True)

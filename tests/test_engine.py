@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -323,7 +322,6 @@ def test_the_repository_demo_plan_lists_every_trust(tmp_path):
     from .helpers import make_project
 
     root = make_project(tmp_path, 3)
-    shutil.rmtree(root / "templates")
     planned = plan_build(load_project(root))
     keys = [p.job.key for p in planned]
     for family in ("needs_assessment", "crisis_flow", "lhs_priorities"):

@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from lhs_reports.cli import main
-from lhs_reports.data.dictionary import AGE_BANDS, TABLES
+from lhs_reports.data.dictionary import AGE_BANDS
 from lhs_reports.data.locations import PROJECT_ENV
 
 from .handmade import (
@@ -34,6 +34,7 @@ from .handmade import (
     make_handmade_project,
     population_rows,
     trusts_table,
+    varied_monthly,
     write,
 )
 from .test_messy_data import SHUFFLED_BANDS
@@ -46,31 +47,10 @@ SKIPPED = "case_studies: no case_study_series table in the data; skipped"
 OFF = "lhs_priorities: switched off in params/reports.yaml (enabled: false); nothing runs"
 
 
-def varied_monthly(code: str, months: int, *, end: str = "2025-03-01", seed: int = 0
-                   ) -> pd.DataFrame:
-    """Monthly activity with month-to-month variation, every count written by hand."""
-    frame = pd.DataFrame({"trust_code": code,
-                          "month": pd.date_range(end=end, periods=months, freq="MS")})
-    wobble = pd.Series([(7 * i + 3 * seed) % 11 for i in range(months)])
-    counts = {name: 30 + wobble for name in (c.name for c in TABLES["activity_monthly"].columns)
-              if name not in ("trust_code", "month")}
-    counts.update({
-        "referrals": 400 + 5 * wobble, "crisis_contacts": 200 + 3 * wobble,
-        "crisis_contacts_24h": 140 + 2 * wobble, "admissions": 60 + wobble,
-        "occupied_bed_days": 1800 + 20 * wobble, "discharges": 58 + wobble,
-        "followups_72h": 40 + (wobble % 7), "readmissions_30d": 5 + (wobble % 4),
-    })
-    for name, values in counts.items():
-        frame[name] = values.to_numpy()
-    return frame
-
-
 @pytest.fixture(scope="module")
 def messy(tmp_path_factory) -> tuple[Path, int, str]:
     root = tmp_path_factory.mktemp("messy")
-    for name in ("notebooks", "templates"):
-        shutil.copytree(REPO_ROOT / name, root / name)
-    for name in ("_quarto.yml", "index.qmd", "methods.qmd"):
+    for name in ("_quarto.yml", "index.qmd"):  # the notebooks and methods: the packaged ones
         shutil.copy(REPO_ROOT / name, root / name)
     params = root / "params"
     shutil.copytree(REPO_ROOT / "params" / "case_studies", params / "case_studies")

@@ -17,8 +17,8 @@ from .conftest import REPO_ROOT
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the repository's catalogue, notebooks and two trusts' parameter files."""
-    shutil.copytree(REPO_ROOT / "notebooks", tmp_path / "notebooks")
+    """A copy of the repository's catalogue and two trusts' parameter files (the notebooks are
+    the packaged ones)."""
     (tmp_path / "params" / "trusts").mkdir(parents=True)
     shutil.copy(REPO_ROOT / "params" / "reports.yaml", tmp_path / "params" / "reports.yaml")
     for folder in ("case_studies", "cross_trust"):
@@ -137,10 +137,14 @@ def test_a_default_the_file_leaves_out_need_not_be_declared_by_every_notebook(pr
                if job.family.schema_ == "trust")
 
 
-def test_a_missing_notebook_is_an_error(project):
-    (project / "notebooks" / "needs_assessment.ipynb").unlink()
-    with pytest.raises(ParameterError, match="does not exist"):
+def test_a_notebook_neither_the_project_nor_the_package_has_is_an_error(project):
+    catalogue = project / "params" / "reports.yaml"
+    catalogue.write_text(catalogue.read_text().replace("notebooks/needs_assessment.ipynb",
+                                                       "notebooks/needs.ipynb"))
+    with pytest.raises(ParameterError, match="does not exist") as caught:
         plan_jobs(load_project(project))
+    assert "no packaged notebook called needs.ipynb" in caught.value.message
+    assert "notebooks/needs_assessment.ipynb" in (caught.value.hint or "")
 
 
 def test_a_glob_matching_nothing_is_an_error(project):

@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from lhs_reports.errors import RenderError
+from lhs_reports.packaged import site_file
 from lhs_reports.site.pages import NavItem, Page, SiteModel
 from lhs_reports.site.quarto import hidden_component, quarto_available, render_quarto
 from lhs_reports.site.quarto_run import quarto_error, run_quarto
@@ -99,9 +100,8 @@ def demo_site(folder: Path, *, trusts: tuple[str, ...] = ("SYN01", "SYN02"),
 
 def project_root(folder: Path) -> Path:
     root = folder / "project"
-    (root / "templates").mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO_ROOT / "_quarto.yml", root / "_quarto.yml")
-    shutil.copy(REPO_ROOT / "templates" / "theme.scss", root / "templates" / "theme.scss")
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO_ROOT / "_quarto.yml", root / "_quarto.yml")  # the theme: the packaged one
     return root
 
 
@@ -291,8 +291,12 @@ def test_most_pages_changed_is_one_full_render(fake_quarto, tmp_path):
 def test_a_theme_change_renders_everything(fake_quarto, tmp_path):
     root, state = project_root(tmp_path), tmp_path / "outputs" / "quarto"
     render_quarto(demo_site(tmp_path), root, tmp_path / "b1", state_dir=state).commit()
-    with (root / "templates" / "theme.scss").open("a") as theme:
-        theme.write("\n.lhs-new { color: red; }\n")
+    # The project's own theme, the packaged one with one rule more, replaces the packaged one.
+    packaged = site_file(root, "templates/theme.scss")
+    assert packaged is not None and packaged.packaged
+    (root / "templates").mkdir()
+    (root / "templates" / "theme.scss").write_text(
+        packaged.path.read_text() + "\n.lhs-new { color: red; }\n")
     result = render_quarto(demo_site(tmp_path), root, tmp_path / "b2", state_dir=state)
     assert result.full and calls(fake_quarto)[-1] == ["render", "--no-execute"]
 
@@ -332,8 +336,10 @@ def test_the_root_config_renders_nothing_but_the_home_page_and_not_into_outputs(
     assert project["render"] == ["index.qmd"]
     assert not project["output-dir"].startswith("outputs")
     for theme in config["format"]["html"]["theme"]:
-        assert theme == "cosmo" or (REPO_ROOT / theme).is_file(), theme
-    assert "$web-font-path: false;" in (REPO_ROOT / "templates" / "theme.scss").read_text()
+        assert theme == "cosmo" or site_file(REPO_ROOT, theme) is not None, theme
+    theme_file = site_file(REPO_ROOT, "templates/theme.scss")
+    assert theme_file is not None and theme_file.packaged
+    assert "$web-font-path: false;" in theme_file.path.read_text()
 
 
 @pytest.mark.quarto

@@ -96,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     data.add_argument("--seed", type=int, default=None)
 
     new = commands.add_parser(
-        "new", help="write a new parameter file (never overwrites)",
+        "new", help="write a new parameter file or notebook copy (never overwrites)",
         description="Write a validated parameter file, e.g. "
         "`lhs-reports new trust RX4 --name \"Northern NHS Foundation Trust\"`.")
     kinds = new.add_subparsers(dest="kind", required=True)
@@ -105,6 +105,21 @@ def _parser() -> argparse.ArgumentParser:
     trust.add_argument("--name", required=True, help="the organisation's name as pages show it")
     trust.add_argument("--period-end", default=None, metavar="YYYY-MM",
                        help="last month reported (default: the latest month in the data)")
+
+    notebook = kinds.add_parser(
+        "notebook", help="this project's own copy of a packaged report notebook "
+        "(notebooks/NAME.ipynb), which the build then runs instead")
+    notebook.add_argument("name", help="the notebook, e.g. crisis_flow")
+
+    init = commands.add_parser(
+        "init", help="write a new project into a new or empty folder",
+        description="Write a new project for your own data: the catalogue, the site's pages, "
+        "a data folder and a README of the next steps (no trust parameter files, no "
+        "SYNTHETIC labels). With --demo, the demonstration project on synthetic data.")
+    init.add_argument("folder", type=Path, metavar="DIR",
+                      help="the project folder (created; '.' only if empty)")
+    init.add_argument("--demo", action="store_true",
+                      help="the demo project: synthetic data for eight fictitious trusts")
 
     template = commands.add_parser(
         "data-template", help="write a template CSV for every data table (the header and two "
@@ -126,18 +141,19 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     from lhs_reports.build.plan import load_project, plan_jobs
-    from lhs_reports.build.requirements import switched_off
+    from lhs_reports.build.requirements import switched_off, without_parameter_files
 
     project = load_project(args.project)
     jobs = plan_jobs(project)
-    not_run = switched_off(project)
+    not_run = switched_off(project) + without_parameter_files(project)
     checked = "parameters only"
     if not args.params_only:
         from lhs_reports.build.engine import ensure_data
         from lhs_reports.build.preflight import check_data
-        from lhs_reports.build.requirements import skip_missing_tables
+        from lhs_reports.build.requirements import require_some_data, skip_missing_tables
 
         ensure_data(project)
+        require_some_data(project)
         jobs, skipped = skip_missing_tables(project, jobs)
         not_run += skipped
         check_data(project, jobs)
@@ -154,10 +170,12 @@ def _check(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     from lhs_reports.build.engine import plan_build
-    from lhs_reports.build.plan import load_project
+    from lhs_reports.build.plan import load_project, notebook_lines
 
     project = load_project(args.project)
     planned = plan_build(project, families=args.family, only=args.only, force=args.force)
+    for which in notebook_lines(project, args.family):
+        print(which)
     width = max((len(p.job.key) for p in planned), default=10)
     for item in planned:
         action = "run " if item.run else "skip"
@@ -258,10 +276,31 @@ def _data_template(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from lhs_reports.scaffold import new_trust
+    from lhs_reports.scaffold import new_notebook, new_trust
 
+    if args.kind == "notebook":
+        path = new_notebook(args.project, args.name)
+        print(f"Written {path}: the build runs this copy from now on (delete it to use the "
+              "packaged notebook again).")
+        return 0
     path = new_trust(args.project, args.code, args.name, period_end=args.period_end)
     print(f"Written {path}; `lhs-reports check` validates it with the data.")
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from lhs_reports.project_init import init_project
+
+    init_project(args.folder, demo=args.demo)
+    where = args.folder
+    if args.demo:
+        print(f"The demo project is in {where}. Next: cd {where} && lhs-reports build")
+    else:
+        print(f"A new project is in {where}. Next, in {where}:\n"
+              "  lhs-reports data-template data      # a template CSV per table; fill them in\n"
+              '  lhs-reports new trust CODE --name "..."   # one per trust\n'
+              "  lhs-reports check && lhs-reports build\n"
+              "Its README.md says more.")
     return 0
 
 
@@ -269,7 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``lhs-reports`` console script."""
     args = _parser().parse_args(argv)
     handlers = {"check": _check, "plan": _plan, "build": _build, "audit": _audit,
-                "demo-data": _demo_data, "data-template": _data_template, "new": _new}
+                "demo-data": _demo_data, "data-template": _data_template, "new": _new,
+                "init": _init}
     try:
         return handlers[args.command](args)
     except LhsReportsError as error:

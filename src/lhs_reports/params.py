@@ -33,6 +33,7 @@ from lhs_reports.data.dictionary import ORGANISATION_CODE, TABLES
 from lhs_reports.data.locations import find_project_root
 from lhs_reports.data.source import is_database_url
 from lhs_reports.errors import ParameterError, shorten
+from lhs_reports.packaged import resolve_notebook
 
 CATALOGUE_PATH = Path("params") / "reports.yaml"
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
@@ -106,7 +107,8 @@ class TrustParameters(_Strict):
         Field(description="Months with no data at all for this organisation (YYYY-MM): "
               "allowed as gaps in its monthly series, shown as gaps on its pages"),
     ] = []
-    data_dir: Annotated[str, Field(description="Data folder; empty means the demo data")] = ""
+    data_dir: Annotated[str, Field(description="Data folder; empty means the project's (the "
+                                   "catalogue's data.dir)")] = ""
 
     _check_month = field_validator("period_end", mode="before")(_optional_month)
 
@@ -456,15 +458,40 @@ def load_parameters(path: str | Path, schema: str = "trust") -> BaseModel:
         raise parameter_error(exc, model, path) from None
 
 
+def parameter_folder(family: ReportFamily) -> Path:
+    """The folder of a family's parameter glob: the glob's part before any wildcard.
+
+    Examples
+    --------
+    >>> parameter_folder(ReportFamily(id="t", title="T", notebook="n.ipynb",
+    ...                               parameters="params/trusts/*.yaml")).as_posix()
+    'params/trusts'
+    """
+    parts = Path(family.parameters).parts
+    fixed = list(parts[:-1])
+    for number, part in enumerate(fixed):
+        if any(char in part for char in "*?["):
+            fixed = fixed[:number]
+            break
+    return Path(*fixed) if fixed else Path(".")
+
+
 def parameter_files(project: str | Path, family: ReportFamily) -> list[Path]:
-    """The family's parameter files, sorted; an empty glob is an error."""
+    """The family's parameter files, sorted.
+
+    None yet in an existing folder is not an error (a new project before its first
+    ``lhs-reports new trust``; :func:`lhs_reports.build.requirements.without_parameter_files`
+    says so in one line); a glob whose folder does not exist is (a typo would otherwise build
+    nothing).
+    """
     project = Path(project)
     files = sorted(p for p in project.glob(family.parameters) if p.is_file())
-    if not files:
+    if not files and not (project / parameter_folder(family)).is_dir():
         raise ParameterError(
             f"no parameter files match '{family.parameters}' for family '{family.id}'",
             path=project / CATALOGUE_PATH, field=f"families.{family.id}.parameters",
-            hint="check the glob, relative to the project root",
+            hint="check the glob, relative to the project root (its folder "
+            f"{parameter_folder(family).as_posix()}/ does not exist)",
         )
     return files
 
@@ -477,13 +504,8 @@ def iter_parameter_sets(project: str | Path, catalogue: Catalogue
     for family in catalogue.families:
         if not family.enabled:
             continue  # switched off: its files are not even read
-        notebook = project / family.notebook
-        if not notebook.is_file():
-            raise ParameterError(
-                f"notebook {family.notebook} for family '{family.id}' does not exist",
-                path=project / CATALOGUE_PATH, field=f"families.{family.id}.notebook",
-                hint="check the path, relative to the project root",
-            )
+        # The project's notebook, else the packaged one of that name; neither is an error.
+        resolve_notebook(project, family.notebook, family=family.id)
         ids: dict[str, Path] = {}
         codes: dict[str, Path] = {}
         for path in parameter_files(project, family):

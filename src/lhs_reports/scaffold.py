@@ -1,4 +1,5 @@
-"""Writing new parameter files for a project: ``lhs-reports new trust CODE --name "..."``.
+"""Writing new files for a project: ``lhs-reports new trust CODE --name "..."`` (a parameter
+file) and ``lhs-reports new notebook NAME`` (the project's own copy of a packaged notebook).
 
 A parameter file written here is validated exactly as the build validates it, never overwrites
 an existing file, and is checked against the data when the data are there: a code the trusts
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 
 from lhs_reports.data.layout import table_files
 from lhs_reports.errors import ParameterError, shorten
+from lhs_reports.packaged import PACKAGED_NOTEBOOKS, packaged_notebooks
 from lhs_reports.params import (
     CATALOGUE_PATH,
     TrustParameters,
@@ -23,7 +25,7 @@ from lhs_reports.params import (
     parameter_error,
 )
 
-__all__ = ["new_trust"]
+__all__ = ["new_notebook", "new_trust"]
 
 
 def _trust_folder(root: Path) -> Path:
@@ -86,4 +88,32 @@ def new_trust(root: str | os.PathLike[str], code: str, name: str, *,
     folder.mkdir(parents=True, exist_ok=True)
     with target.open("x", encoding="utf-8") as handle:  # "x": never replace a file
         handle.write("\n".join(lines))
+    return target
+
+
+def new_notebook(root: str | os.PathLike[str], name: str) -> Path:
+    """Copy the packaged notebook ``name`` (``crisis_flow`` or ``crisis_flow.ipynb``) into the
+    project's ``notebooks/`` and return the copy, which the build then runs instead.
+
+    Raises :class:`ParameterError` when lhs-reports has no such notebook (naming those it has)
+    or the project has its own copy already. ``new_notebook("my-project", "crisis_flow")``
+    writes ``my-project/notebooks/crisis_flow.ipynb`` (tests/test_init.py runs it).
+    """
+    file_name = Path(name).name.removesuffix(".ipynb") + ".ipynb"
+    shipped = PACKAGED_NOTEBOOKS / file_name
+    if not shipped.is_file():
+        known = [n.removesuffix(".ipynb") for n in packaged_notebooks()]
+        close = difflib.get_close_matches(file_name.removesuffix(".ipynb"), known, n=1)
+        raise ParameterError(f"lhs-reports has no notebook called {shorten(file_name, 60)}",
+                             field="NAME", hint=(f"did you mean {close[0]}? " if close else "")
+                             + f"the packaged notebooks are {', '.join(known)}")
+    target = Path(root) / "notebooks" / file_name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with target.open("xb") as handle:  # "x": never replace the project's own copy
+            handle.write(shipped.read_bytes())
+    except FileExistsError:
+        raise ParameterError(f"notebooks/{file_name} exists already", path=target,
+                             hint="the project has its own copy: edit it, or delete it to use "
+                             "the packaged notebook again") from None
     return target

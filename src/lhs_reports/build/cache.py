@@ -2,9 +2,10 @@
 
 A job re-runs when anything that can change its output changed since its last successful run:
 
-- its *key*: the notebook's source, its parameters (``data_dir`` included, as a place relative to
-  the project), the catalogue's declared ``inputs`` patterns and the lhs-reports code (version
-  and a digest of the package source, so an edit to a statistic re-runs the reports using it);
+- its *key*: the notebook's source and which copy it is (the project's own or the packaged
+  one), its parameters (``data_dir`` included, as a place relative to the project), the
+  catalogue's declared ``inputs`` patterns and the lhs-reports code (version and a digest of
+  the package source, so an edit to a statistic re-runs the reports using it);
 - what it *read*: every data lookup its notebook made, recorded by the data layer as it ran
   (:mod:`lhs_reports.data.reads`), plus the files its declared ``inputs`` match. Each lookup is
   asked again at plan time, so a file edited, added or removed re-runs exactly the jobs that
@@ -28,6 +29,7 @@ from typing import Any
 import lhs_reports
 from lhs_reports.data import reads as data_reads
 from lhs_reports.data.fingerprint import file_hash
+from lhs_reports.packaged import is_packaged
 
 MANIFEST = Path(".cache") / "manifest.json"
 
@@ -84,13 +86,23 @@ def _place(value: Any, root: Path) -> str:
         return str(path.resolve())
 
 
+def notebook_origin(notebook: Path, root: Path) -> str:
+    """``packaged:NAME`` for a notebook shipped with lhs-reports, else ``project:PATH`` (relative
+    to the project): independent of where the package or the project is installed."""
+    if is_packaged(notebook):
+        return f"packaged:{notebook.name}"
+    return f"project:{_place(notebook, root)}"
+
+
 def cache_key(notebook: Path, parameters: dict[str, Any], patterns: list[str], root: Path
               ) -> tuple[str, dict[str, str]]:
     """``(job key, the key's parts)`` for one job: everything but the data it reads."""
     values = dict(sorted(parameters.items()))
     values["data_dir"] = _place(values.get("data_dir"), root)
     parts = {
-        "notebook": file_hash(notebook),
+        # Which copy as well as its content: the project's own notebook and the packaged one
+        # are different notebooks even when a copy has not been edited yet.
+        "notebook": _sha(f"{notebook_origin(notebook, root)}:{file_hash(notebook)}".encode()),
         "parameters": _sha(json.dumps(values, sort_keys=True, default=str).encode()),
         "inputs": _sha(json.dumps(patterns).encode()),
         "code": code_digest(),

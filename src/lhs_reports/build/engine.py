@@ -26,7 +26,13 @@ from lhs_reports.build.periods import fill_period_ends
 from lhs_reports.build.plan import Job, Project, plan_jobs
 from lhs_reports.build.preflight import check_data
 from lhs_reports.build.progress import Progress
-from lhs_reports.build.requirements import NotRun, skip_missing_tables, switched_off
+from lhs_reports.build.requirements import (
+    NotRun,
+    require_some_data,
+    skip_missing_tables,
+    switched_off,
+    without_parameter_files,
+)
 from lhs_reports.build.schedule import longest_first
 from lhs_reports.data.reads import fingerprint
 from lhs_reports.errors import BuildError, DataError
@@ -126,12 +132,13 @@ def plan_build(project: Project, *, families: list[str] | None = None,
     """Every job with its cache key and whether it will run, and why; and a line for each
     family that will not run at all (switched off, or its tables absent from the data)."""
     ensure_data(project)
+    require_some_data(project)
     manifest = Manifest(project.outputs / MANIFEST)
     every_job, skipped = skip_missing_tables(project, plan_jobs(project))
     checked = check_data(project, every_job)
     every_job = fill_period_ends(project, every_job, checked.latest)
     selected = {j.key for j in plan_jobs(project, families=families, only=only)}
-    not_run = switched_off(project, families) + [
+    not_run = switched_off(project, families) + without_parameter_files(project, families) + [
         line for line in skipped if selected.intersection(line.jobs)]
     planned = []
     for job in every_job:

@@ -14,6 +14,7 @@ from typing import Any
 from lhs_reports.data.locations import DEMO_DATA_DIR
 from lhs_reports.data.source import EXTRACT_FOLDER
 from lhs_reports.errors import ParameterError, shorten
+from lhs_reports.packaged import ProjectFile, resolve_notebook
 from lhs_reports.params import (
     CATALOGUE_PATH,
     Catalogue,
@@ -84,6 +85,20 @@ class Job:
         name = (self.parameters.get("trust_name") or self.parameters.get("title")
                 or self.param_id)
         return str(name)
+
+
+def family_notebook(project: Project, family: ReportFamily) -> ProjectFile:
+    """The notebook a family runs: the project's own copy, else the packaged one."""
+    return resolve_notebook(project.root, family.notebook, family=family.id)
+
+
+def notebook_lines(project: Project, families: list[str] | None = None) -> list[str]:
+    """One line per family switched on (of ``families``, when given): which notebook it runs,
+    e.g. ``needs_assessment: notebook needs_assessment.ipynb from lhs-reports 0.1.0
+    (packaged)``."""
+    return [f"{family.id}: notebook {family_notebook(project, family).describe()}"
+            for family in project.catalogue.families
+            if family.enabled and (not families or family.id in families)]
 
 
 def notebook_parameters(notebook: Path, cache_dir: Path | None = None
@@ -193,7 +208,7 @@ def plan_jobs(project: Project, *, families: list[str] | None = None,
             continue
         if only and path.stem not in only:
             continue
-        notebook = project.root / family.notebook
+        notebook = family_notebook(project, family).path
         if notebook not in declared_cache:
             declared_cache[notebook] = notebook_parameters(
                 notebook, project.outputs / ".cache")

@@ -15,7 +15,8 @@ from pathlib import Path
 from lhs_reports.build.periods import job_data_dir
 from lhs_reports.build.plan import Job, Project
 from lhs_reports.data.layout import table_files
-from lhs_reports.params import CATALOGUE_PATH
+from lhs_reports.errors import DataError
+from lhs_reports.params import CATALOGUE_PATH, parameter_files, parameter_folder
 
 
 @dataclass(frozen=True)
@@ -93,3 +94,51 @@ def switched_off(project: Project, families: Sequence[str] | None = None) -> lis
                    "nothing runs")
             for family in project.catalogue.families
             if not family.enabled and (not families or family.id in families)]
+
+
+def without_parameter_files(project: Project, families: Sequence[str] | None = None
+                            ) -> list[NotRun]:
+    """A line for each family switched on (of ``families``, when given) whose parameter folder
+    holds no file yet, saying how to add one: a new project before its first trust."""
+    lines = []
+    for family in project.catalogue.families:
+        if not family.enabled or (families and family.id not in families):
+            continue
+        if parameter_files(project.root, family):
+            continue
+        how = ('add one per trust with `lhs-reports new trust CODE --name "..."`'
+               if family.schema_ == "trust" else
+               f"add one to {parameter_folder(family).as_posix()}/")
+        lines.append(NotRun(family.id, f"no parameter files in {family.parameters} yet; {how}"))
+    return lines
+
+
+def require_some_data(project: Project) -> None:
+    """Refuse a data folder holding none of the tables the families switched on read (a new
+    project before its data were added), naming the tables and how to start them.
+
+    A folder with some of them is left to :func:`skip_missing_tables`, family by family.
+    """
+    if project.uses_demo_data:
+        return
+    wanted = list(dict.fromkeys(name for family in project.catalogue.families
+                                if family.enabled for name in family.table_names))
+    folder = project.data_dir
+    if not wanted or (folder.is_dir() and len(missing_tables(folder, wanted)) < len(wanted)):
+        return
+    where = _relative(project, folder)
+    state = "holds none of them" if folder.is_dir() else "does not exist"
+    raise DataError(
+        f"no data yet: the reports read the tables {', '.join(wanted)}, and the data folder "
+        f"{where} {state}",
+        path=folder, field="data.dir",
+        hint=f"add them there as CSV or Parquet files: `lhs-reports data-template {where}` "
+        "writes a template CSV for each (the header and two example rows), and the site's About "
+        "the data page describes every column; then run `lhs-reports check`")
+
+
+def _relative(project: Project, folder: Path) -> str:
+    try:
+        return folder.relative_to(project.root).as_posix()
+    except ValueError:
+        return str(folder)

@@ -22,13 +22,19 @@ from lhs_reports.data.locations import DEMO_DATA_DIR, find_project_root
 from lhs_reports.data.rows import check_organisation_file
 from lhs_reports.data.schemas import validate_table
 from lhs_reports.errors import DataError
+from lhs_reports.params import load_catalogue
 
 __all__ = ["TrustData", "load_table", "load_trust_data", "read_table_file",
            "resolve_data_dir"]
 
 
 def resolve_data_dir(data_dir: str | Path | None) -> Path:
-    """Where to read data from. Empty means the project's demo data, generated if missing."""
+    """Where to read data from.
+
+    Empty (a notebook run by hand, with its default ``data_dir = ""``) means the project's
+    configured data: the catalogue's ``data.dir``, or the demo data, generated if missing, when
+    the catalogue uses them. A build always passes the folder itself.
+    """
     if data_dir:
         path = Path(data_dir)
         if not path.is_absolute():
@@ -37,9 +43,16 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
             raise DataError(f"data directory {path} does not exist", path=path, field="data_dir",
                             hint="check data_dir in the parameter file or catalogue")
         return path
+    root = find_project_root()
+    # The same rule as lhs_reports.build.plan.Project.data_dir (a layer above this one): an
+    # empty data.dir means the demo data, generated as the catalogue says (as a build would).
+    settings = load_catalogue(root).data
+    if settings.dir:
+        return resolve_data_dir(root / settings.dir)
     from lhs_reports.data.synthetic import ensure_demo_data
 
-    return ensure_demo_data(find_project_root() / DEMO_DATA_DIR)
+    return ensure_demo_data(root / DEMO_DATA_DIR, settings.demo.n_trusts,
+                            seed=settings.demo.seed)
 
 
 def load_table(data_dir: str | Path, name: str, *, organisation: str | None = None

@@ -18,6 +18,7 @@ from lhs_reports.build.lock import STAGING
 from lhs_reports.build.outcome import JobResult
 from lhs_reports.build.plan import Job, Project
 from lhs_reports.errors import RenderError
+from lhs_reports.packaged import site_files
 from lhs_reports.site.pages import (
     SiteModel,
     list_pages,
@@ -115,11 +116,13 @@ def site_key(site: SiteModel, project: Project, renderer: str) -> str:
         page["provenance"].pop("site built", None)
         if page["notebook"] is not None:
             page["notebook"] = file_hash(page["notebook"])
-    sources = sorted(p for p in (project.root / "templates").rglob("*") if p.is_file()) + [
-        p for p in (project.root / "_quarto.yml",) if p.is_file()]
+    # templates/ as the renderers see it: the project's files and the package's theme.
+    sources = {item.name: item.path for item in site_files(project.root, "templates")}
+    if (project.root / "_quarto.yml").is_file():
+        sources["_quarto.yml"] = project.root / "_quarto.yml"
     payload = {
         "model": model,
-        "sources": {str(p.relative_to(project.root)): file_hash(p) for p in sources},
+        "sources": {name: file_hash(path) for name, path in sorted(sources.items())},
         "renderer": renderer,
         "code": code_digest(),
     }

@@ -21,11 +21,14 @@ from lhs_reports.build.outcome import JobResult
 from lhs_reports.build.plan import Job, Project
 from lhs_reports.data.origin import data_are_synthetic
 from lhs_reports.data.templates import SITE_FOLDER, template_files
+from lhs_reports.packaged import site_file, site_files
 from lhs_reports.site.about_data import about_data_markdown
 from lhs_reports.site.conditional import resolve_conditions
 from lhs_reports.text import md_escape
 
-#: Hand-written pages at the project root, in navigation order (optional except index).
+#: Hand-written pages, in navigation order: the project's ``index.qmd`` (its home page), and
+#: ``methods.qmd`` and ``methods/*.qmd``, the project's own or else the package's
+#: (:mod:`lhs_reports.packaged`).
 HANDWRITTEN = ("index.qmd", "methods.qmd")
 
 
@@ -240,11 +243,15 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
         pages.append(Page("methods", str(methods_meta.get("title", "Methods")), "markdown",
                           methods_body, provenance=provenance, section="methods"))
         nav.append(NavItem("Methods", "methods.html"))
-    # One hand-written page per statistic family, under methods/.
-    for path in sorted((project.root / "methods").glob("*.qmd")):
-        meta, body = _read_handwritten(project, f"methods/{path.name}", synthetic)
-        title = str(meta.get("title", path.stem))
-        pages.append(Page(f"methods/{path.stem}", title, "markdown", body,
+    # One hand-written page per statistic family, under methods/ (the package's, and the
+    # project's own, which replace those of the same name).
+    for item in site_files(project.root, "methods", {".qmd"}):
+        if "/" in item.name.removeprefix("methods/"):
+            continue  # a page per file of methods/ itself, as its index links them
+        meta, body = _read_handwritten(project, item.name, synthetic)
+        stem = Path(item.name).stem
+        title = str(meta.get("title", stem))
+        pages.append(Page(f"methods/{stem}", title, "markdown", body,
                           provenance=provenance, section="methods",
                           document_title=f"Methods: {title}"))
     pages.append(Page("about-data", "About the data", "markdown",
@@ -261,10 +268,10 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
 
 def _read_handwritten(project: Project, name: str, synthetic: bool
                       ) -> tuple[dict[str, object], str]:
-    path = project.root / name
-    if not path.is_file():
+    found = site_file(project.root, name)
+    if found is None:
         return {}, ""
-    meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+    meta, body = split_front_matter(found.path.read_text(encoding="utf-8"))
     return meta, resolve_conditions(body, synthetic=synthetic, source=name)
 
 

@@ -1,7 +1,8 @@
 """The files of the Quarto project a build renders: configuration, theme, and one per page.
 
-The staged project mirrors the repository's layout, so paths in the root ``_quarto.yml``
-(``templates/theme.scss``) mean the same thing in both. From the root configuration it keeps
+The staged project mirrors a project's layout, so paths in the root ``_quarto.yml``
+(``templates/theme.scss``, the project's own or else the package's) mean the same thing in
+both. From the root configuration it keeps
 the user's settings and adds the generated navigation, the ``_site`` output folder and the
 SYNTHETIC banner; it drops what only makes sense at the root (the explicit ``render`` list and
 the guard that stops ``quarto render`` there, see ``scripts/quarto-root-guard.ts``). The site's
@@ -23,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from lhs_reports.packaged import site_files
 from lhs_reports.site.pages import Page, SiteModel, html_title
 from lhs_reports.site.provenance import provenance_html
 from lhs_reports.text import yaml_title
@@ -123,13 +125,11 @@ def config_files(site: SiteModel, project_root: Path) -> list[StagedFile]:
     config = yaml.safe_dump(staged_config(root_config or {}, site), sort_keys=False,
                             allow_unicode=True).encode()
     files = [StagedFile(QUARTO_CONFIG, config, _digest(config))]
+    # The project's templates/ and the package's (the theme), the project's file winning.
+    for asset in site_files(project_root, "templates", TEMPLATE_ASSETS):
+        data = asset.path.read_bytes()
+        files.append(StagedFile(asset.name, data, _digest(data)))
     templates = project_root / "templates"
-    if templates.is_dir():
-        for asset in sorted(templates.rglob("*")):
-            if asset.is_file() and asset.suffix in TEMPLATE_ASSETS:
-                data = asset.read_bytes()
-                files.append(StagedFile(asset.relative_to(project_root).as_posix(), data,
-                                        _digest(data)))
     if site.synthetic:
         # The project's own banner (templates/synthetic-banner.html) if it has one.
         own = templates / BANNER_INCLUDE
