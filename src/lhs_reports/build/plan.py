@@ -11,8 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from lhs_reports.data.locations import DEMO_DATA_DIR
-from lhs_reports.data.source import EXTRACT_FOLDER
+from lhs_reports.data.source import OUTPUTS, data_folder
 from lhs_reports.errors import ParameterError, shorten
 from lhs_reports.packaged import ProjectFile, resolve_notebook
 from lhs_reports.params import (
@@ -22,8 +21,6 @@ from lhs_reports.params import (
     iter_parameter_sets,
     load_catalogue,
 )
-
-OUTPUTS = Path("outputs")
 
 
 @dataclass(frozen=True)
@@ -45,10 +42,7 @@ class Project:
     def data_dir(self) -> Path:
         """The data folder the catalogue names, the local extract of its database, or the demo
         data folder."""
-        if self.catalogue.data.is_database:
-            return self.outputs / EXTRACT_FOLDER
-        configured = self.catalogue.data.location
-        return (self.root / configured) if configured else (self.root / DEMO_DATA_DIR)
+        return data_folder(self.root, self.catalogue.data.location)
 
     @property
     def uses_demo_data(self) -> bool:

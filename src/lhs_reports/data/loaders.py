@@ -15,12 +15,14 @@ import pandas as pd
 
 from lhs_reports.data import reads
 from lhs_reports.data.dictionary import TABLES, Table
+from lhs_reports.data.extract_manifest import MANIFEST_NAME as EXTRACT_MANIFEST
 from lhs_reports.data.extract_manifest import with_origin
 from lhs_reports.data.io import read_table_file
 from lhs_reports.data.layout import table_files
-from lhs_reports.data.locations import DEMO_DATA_DIR, find_project_root
+from lhs_reports.data.locations import find_project_root
 from lhs_reports.data.rows import check_organisation_file
 from lhs_reports.data.schemas import validate_table
+from lhs_reports.data.source import data_folder
 from lhs_reports.errors import DataError
 from lhs_reports.params import load_catalogue
 
@@ -44,15 +46,20 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
                             hint="check data_dir in the parameter file or catalogue")
         return path
     root = find_project_root()
-    # The same rule as lhs_reports.build.plan.Project.data_dir (a layer above this one): an
-    # empty data.dir means the demo data, generated as the catalogue says (as a build would).
     settings = load_catalogue(root).data
-    if settings.dir:
-        return resolve_data_dir(root / settings.dir)
+    folder = data_folder(root, settings.location)
+    if settings.is_database:
+        if not (folder / EXTRACT_MANIFEST).is_file():
+            raise DataError(f"the database's extract {folder} has not been made yet",
+                            path=root / "params" / "reports.yaml", field="data.source",
+                            hint="run `lhs-reports check` in the project once: it reads the "
+                            "database into the extract the reports read")
+        return folder
+    if settings.location:
+        return resolve_data_dir(folder)
     from lhs_reports.data.synthetic import ensure_demo_data
 
-    return ensure_demo_data(root / DEMO_DATA_DIR, settings.demo.n_trusts,
-                            seed=settings.demo.seed)
+    return ensure_demo_data(folder, settings.demo.n_trusts, seed=settings.demo.seed)
 
 
 def load_table(data_dir: str | Path, name: str, *, organisation: str | None = None

@@ -14,10 +14,14 @@ import os
 import re
 from pathlib import Path
 
+from lhs_reports.data.locations import DEMO_DATA_DIR
 from lhs_reports.errors import DataError
 
 #: Where a database source's extract lives, relative to the project's outputs folder.
 EXTRACT_FOLDER = Path("data") / "extract"
+
+#: A project's outputs folder (executed notebooks, the site, a database's extract).
+OUTPUTS = Path("outputs")
 
 #: The catalogue file and key every message about a database source names.
 CATALOGUE_FILE = "params/reports.yaml"
@@ -39,6 +43,25 @@ def is_database_url(text: str) -> bool:
     (False, False, False)
     """
     return bool(_SCHEME.match(text.strip()))
+
+
+def data_folder(root: Path, location: str) -> Path:
+    """The folder a project's reports read, given the catalogue's ``data.source`` (or
+    ``data.dir``): the folder it names, a database's local extract, or the demo data folder.
+
+    The one rule for the build (:attr:`lhs_reports.build.plan.Project.data_dir`) and for a
+    notebook run by hand with an empty ``data_dir``.
+
+    Examples
+    --------
+    >>> root = Path("/srv/project")
+    >>> [data_folder(root, s).relative_to(root).as_posix()
+    ...  for s in ("data", "duckdb:///warehouse.duckdb", "")]
+    ['data', 'outputs/data/extract', 'data/demo']
+    """
+    if is_database_url(location):
+        return root / OUTPUTS / EXTRACT_FOLDER
+    return root / location if location else root / DEMO_DATA_DIR
 
 
 def expand_variables(text: str, *, field: str = "data.source") -> str:
