@@ -92,4 +92,5 @@ def switched_off(project: Project, families: Sequence[str] | None = None) -> lis
     return [NotRun(family.id, f"switched off in {CATALOGUE_PATH.as_posix()} (enabled: false); "
                    "nothing runs")
             for family in project.catalogue.families
-            if not family.enabled and (not families or family.id in families)]
+            if not family.enabled and (not families or family.id.casefold()
+                                       in {wanted.casefold() for wanted in families})]
