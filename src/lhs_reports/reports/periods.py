@@ -162,18 +162,44 @@ def left_out_by_coverage(monthly: pd.DataFrame, period_end: str, *,
     return found
 
 
-def left_out_text(left_out: Mapping[str, str]) -> str:
+def trust_names(trusts: pd.DataFrame, settings: Mapping[str, Any] | None = None
+                ) -> dict[str, str]:
+    """Each trust's name by code, for the left-out note: its parameter file's ``trust_name``
+    where ``settings`` (:func:`lhs_reports.params.organisation_settings`) has one, else the
+    trusts table's (as the icon matrix names them).
+
+    Examples
+    --------
+    >>> trusts = pd.DataFrame({"trust_code": ["RW5", "RX4"], "trust_name": ["Trust W", "R"]})
+    >>> class Own:
+    ...     trust_name = "Southmoor"
+    >>> trust_names(trusts, {"RW5": Own()})
+    {'RW5': 'Southmoor', 'RX4': 'R'}
+    """
+    settings = settings or {}
+    return {str(code): str(getattr(settings.get(code), "trust_name", None) or name)
+            for code, name in zip(trusts["trust_code"], trusts["trust_name"], strict=True)}
+
+
+def left_out_text(left_out: Mapping[str, str], *,
+                  names: Mapping[str, str] | None = None) -> str:
     """The sentence a page shows under comparisons some organisations were left out of ("" when
-    none was).
+    none was), naming each by code, and by name too where ``names`` (code to name) has it.
 
     Examples
     --------
     >>> left_out_text({"RW5": "8 months of data; the comparison needs 12"})
     'Left out of these comparisons: RW5 (8 months of data; the comparison needs 12).'
+    >>> print(left_out_text({"RW5": "its data end in June 2024; the period shown runs to "
+    ...                              "March 2025"}, names={"RW5": "Southmoor"}))
+    Left out of these comparisons: RW5 Southmoor (its data end in June 2024; the period shown
+    runs to March 2025).
     >>> left_out_text({})
     ''
     """
     if not left_out:
         return ""
+    names = names or {}
     return ("Left out of these comparisons: "
-            + "; ".join(f"{code} ({why})" for code, why in sorted(left_out.items())) + ".")
+            + "; ".join(" ".join(filter(None, (code, names.get(code)))) + f" ({why})"
+                        for code, why in sorted(left_out.items())) + ".")
