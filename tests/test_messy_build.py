@@ -42,7 +42,9 @@ from .test_messy_data import SHUFFLED_BANDS
 pytestmark = [pytest.mark.slow]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-NOTE = "Left out of these comparisons: RW5 (8 months of data; the comparison needs 12)."
+#: By code, and by name too where the notebook passes the trusts' names.
+NOTE = re.compile(r"Left out of these comparisons: RW5 (Westmoor )?\(8 months of data; the "
+                  r"comparison needs 12\)\.")
 SKIPPED = "case_studies: no case_study_series table in the data; skipped"
 OFF = "lhs_priorities: switched off in params/reports.yaml (enabled: false); nothing runs"
 
@@ -147,11 +149,11 @@ def test_the_population_pyramid_runs_youngest_to_oldest_on_the_page(messy):
 def test_the_short_trust_is_left_out_of_the_comparisons_with_a_note(messy):
     root, _, _ = messy
     across = page(root, "flow_variation/all-trusts.html")
-    assert NOTE in across
+    assert NOTE.search(across)
     assert "Westmoor (RW5)" in across  # still in the icon matrix, with too few points
     assert "Too few points for process limits" in across
     for name in ("needs_assessment/TAH.html", "needs_assessment/RW5.html"):
-        assert NOTE in page(root, name), name
+        assert NOTE.search(page(root, name)), name
 
 
 def test_the_short_trust_s_own_pages_say_what_they_can_and_do_not_fail(messy):

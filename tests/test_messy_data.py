@@ -168,8 +168,9 @@ def test_a_parameter_file_without_period_end_reports_to_its_trust_s_latest_month
     write(pd.concat([monthly_rows("RX4"), monthly_rows("RW5", months=2)]),
           root / "data" / "activity_monthly.csv")
     ends = {p.job.key: p.job.parameters["period_end"] for p in plan_build(load_project(root))}
-    # Each trust its own latest month; the page across trusts the latest month both have.
-    assert ends == {"trust/RX4": "2024-03", "trust/RW5": "2024-02", "across/all": "2024-02"}
+    # Each trust its own latest month; the page across trusts the latest month half of the
+    # trusts (rounded up) reach: of two, the later (RW5 is left out of its comparisons).
+    assert ends == {"trust/RX4": "2024-03", "trust/RW5": "2024-02", "across/all": "2024-03"}
     (root / "params" / "trusts" / "RX4.yaml").write_text(
         "trust_code: RX4\ntrust_name: Trust RX4\nperiod_end: 2024-02\n")
     ends = {p.job.key: p.job.parameters["period_end"] for p in plan_build(load_project(root))}
@@ -180,8 +181,11 @@ def test_a_notebook_run_by_hand_without_period_end_gets_the_same_month():
     from lhs_reports.errors import DataError
     from lhs_reports.reports.periods import reporting_period_end
 
-    monthly = pd.concat([monthly_rows("RX4"), monthly_rows("RW5", months=2)])
-    assert reporting_period_end(monthly, None) == "2024-02"
+    monthly = pd.concat([monthly_rows("RX4"), monthly_rows("TAH"),
+                         monthly_rows("RW5", months=2)])
+    assert reporting_period_end(monthly, None) == "2024-03"  # two of three reach March
+    later = pd.concat([monthly, monthly_rows("RXT", months=2), monthly_rows("R1A", months=2)])
+    assert reporting_period_end(later, None) == "2024-02"  # two of five reach March
     assert reporting_period_end(monthly.loc[monthly["trust_code"] == "RX4"], None) == "2024-03"
     with pytest.raises(DataError, match="period_end 2024-09 is later than the data"):
         reporting_period_end(monthly, "2024-09")
@@ -235,8 +239,7 @@ def test_a_trust_with_data_ending_early_or_no_discharges_is_left_out_saying_why(
     monthly.loc[monthly["trust_code"] == "RX4", ["discharges", "followups_72h",
                                                  "readmissions_30d"]] = 0
     left = flow_funnels.left_out(monthly, period_end="2025-03")
-    assert left["TAH"] == ("data end in January 2025; the comparison needs the 12 months to "
-                           "March 2025")
+    assert left["TAH"] == "its data end in January 2025; the period shown runs to March 2025"
     assert left["RX4"] == "no discharges in the 12 months to March 2025"
     funnels = flow_funnels.flow_funnels(monthly, period_end="2025-03")
     # RX4 is still compared where it has patients: crisis contacts seen within 24 hours.

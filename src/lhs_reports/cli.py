@@ -179,7 +179,10 @@ def _plan(args: argparse.Namespace) -> int:
     width = max((len(p.job.key) for p in planned), default=10)
     for item in planned:
         action = "run " if item.run else "skip"
-        print(f"{action}  {item.job.key:<{width}}  {item.reason}")
+        # The month the build filled in (or the file set): the one the page and cache key use.
+        period = item.job.parameters.get("period_end")
+        print(f"{action}  {item.job.key:<{width}}  {item.reason}"
+              + (f"; period to {period}" if period else ""))
     for line in planned.not_run:
         print(line.line)
     runs = sum(p.run for p in planned)

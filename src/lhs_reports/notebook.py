@@ -82,29 +82,32 @@ def report_header(title: str, subject: str, *, period: str | None = None,
                              notice=notice, missing_months=missing_months)))
 
 
-def left_out_html(left_out: Mapping[str, str]) -> str:
-    """The note naming the organisations left out of a page's comparisons, and why (escaped);
-    "" when none was.
+def left_out_html(left_out: Mapping[str, str], *,
+                  names: Mapping[str, str] | None = None) -> str:
+    """The note naming the organisations left out of a page's comparisons (by code, and by
+    name where ``names`` has it), and why (escaped); "" when none was.
 
     Examples
     --------
     >>> left_out_html({"RW5": "8 months of data"})
     '<p class="lhs-left-out" role="note">Left out of these comparisons: RW5 (8 months of data).</p>'
-    >>> left_out_html({"<b>": "x & y"})
-    '<p class="lhs-left-out" role="note">Left out of these comparisons: &lt;b&gt; (x &amp; y).</p>'
+    >>> print(left_out_html({"<b>": "x & y"}, names={"<b>": "A & B"}))
+    <p class="lhs-left-out" role="note">Left out of these comparisons: &lt;b&gt; A &amp; B (x
+    &amp; y).</p>
     >>> left_out_html({})
     ''
     """
     from lhs_reports.reports.periods import left_out_text
 
-    text = left_out_text(left_out)
+    text = left_out_text(left_out, names=names)
     return f'<p class="lhs-left-out" role="note">{escape(text)}</p>' if text else ""
 
 
-def show_left_out(left_out: Mapping[str, str]) -> None:
+def show_left_out(left_out: Mapping[str, str], *,
+                  names: Mapping[str, str] | None = None) -> None:
     """Display :func:`left_out_html` where a comparison left organisations out (nothing
     otherwise): one call under the comparisons it is about."""
-    html = left_out_html(left_out)
+    html = left_out_html(left_out, names=names)
     if html:
         display(HTML(html))
 

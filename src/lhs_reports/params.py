@@ -514,10 +514,12 @@ def iter_parameter_sets(project: str | Path, catalogue: Catalogue
                     f"parameter file name '{path.name}' cannot be used in a page address",
                     path=path, hint="use letters, digits, '-' and '_' only, e.g. SYN01.yaml",
                 )
-            if path.stem in ids:
+            # In any case: the pages' addresses, and --only, do not tell RX4 from rx4.
+            if path.stem.casefold() in ids:
                 raise ParameterError(f"two parameter files are both called '{path.stem}'",
-                                     path=path, hint=f"rename one of {ids[path.stem]} and {path}")
-            ids[path.stem] = path
+                                     path=path, hint=f"rename one of "
+                                     f"{ids[path.stem.casefold()]} and {path}")
+            ids[path.stem.casefold()] = path
             params = load_parameters(path, family.schema_)
             code = getattr(params, "trust_code", None)
             if code is not None:

@@ -1,9 +1,11 @@
 """What a parameter file leaves to the data, filled in before any job runs: ``period_end``.
 
 A per-trust report left without ``period_end`` ends at the latest month of that trust's data; a
-page across trusts at the latest month every trust has. Filled in at plan time, so the cache
-key, the page and its provenance name the month, and new months in the data move the reports
-on without editing a file.
+page across trusts at the latest month that at least half of the trusts (rounded up) reach
+(:func:`lhs_reports.reports.periods.period_end_across`), so a trust that stopped reporting
+cannot hold the page back: the page leaves it out of its comparisons and says so. Filled in at
+plan time, so the cache key, the plan, the page and its provenance name the same month, and new
+months in the data move the reports on without editing a file.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from lhs_reports.build.plan import Job, Project
+from lhs_reports.reports.periods import period_end_across
 
 
 def job_data_dir(project: Project, job: Job) -> Path:
@@ -29,18 +32,18 @@ def period_end_from_data(parameters: Mapping[str, object],
 
     Examples
     --------
-    >>> latest = {"RX4": "2025-03", "RW5": "2025-01"}
+    >>> latest = {"RX4": "2025-03", "TAH": "2025-03", "RW5": "2024-06"}
     >>> period_end_from_data({"trust_code": "RW5", "period_end": None}, latest)
-    '2025-01'
+    '2024-06'
     >>> period_end_from_data({"title": "All trusts", "period_end": None}, latest)
-    '2025-01'
-    >>> period_end_from_data({"trust_code": "TAH", "period_end": None}, latest) is None
+    '2025-03'
+    >>> period_end_from_data({"trust_code": "RXT", "period_end": None}, latest) is None
     True
     """
     code = parameters.get("trust_code")
     if code is not None:
         return latest.get(str(code))
-    return min(latest.values()) if latest else None
+    return period_end_across(latest) if latest else None
 
 
 def fill_period_ends(project: Project, jobs: Sequence[Job],

@@ -185,13 +185,17 @@ def plan_jobs(project: Project, *, families: list[str] | None = None,
     a family switched off (``enabled: false``).
 
     Every parameter file is validated against its family's model and the notebook's own
-    ``parameters`` cell before anything runs.
+    ``parameters`` cell before anything runs. ``families`` and ``only`` match ids in any case
+    (``--only rx4`` selects ``RX4.yaml``), as codes in the data and parameter files do.
     """
-    known = {f.id for f in project.catalogue.families}
+    known = {f.id.casefold(): f.id for f in project.catalogue.families}
     for wanted in families or []:
-        if wanted not in known:
+        if wanted.casefold() not in known:
             raise ParameterError(f"no report family '{wanted}'", field="--family",
-                                 hint=f"families are: {', '.join(sorted(known))}")
+                                 hint=f"families are: {', '.join(sorted(known.values()))}")
+    if families:
+        families = [known[wanted.casefold()] for wanted in families]
+    only_ids = {wanted.casefold() for wanted in only or []}
     for family in project.catalogue.families:
         if family.enabled:
             _check_inputs(family, project)
@@ -200,7 +204,7 @@ def plan_jobs(project: Project, *, families: list[str] | None = None,
     for family, path, params in iter_parameter_sets(project.root, project.catalogue):
         if families and family.id not in families:
             continue
-        if only and path.stem not in only:
+        if only and path.stem.casefold() not in only_ids:
             continue
         notebook = family_notebook(project, family).path
         if notebook not in declared_cache:
@@ -231,13 +235,15 @@ def plan_jobs(project: Project, *, families: list[str] | None = None,
 def _check_only(project: Project, only: list[str], families: list[str] | None,
                 jobs: list[Job]) -> None:
     """Every ``--only`` id must select a job: a typo must not build nothing and exit 0."""
-    found = {job.param_id for job in jobs}
+    found = {job.param_id.casefold() for job in jobs}
     for wanted in only:
-        if wanted in found:
+        if wanted.casefold() in found:
             continue
         every = sorted({p.stem for _, p, _ in iter_parameter_sets(project.root,
                                                                     project.catalogue)})
-        close = difflib.get_close_matches(wanted, every, n=1)
+        folded = {stem.casefold(): stem for stem in every}
+        close = [folded[match] for match in
+                 difflib.get_close_matches(wanted.casefold(), list(folded), n=1)]
         where = f" in famil{'ies' if len(families or []) > 1 else 'y'} " \
             f"{', '.join(families)}" if families else ""
         raise ParameterError(

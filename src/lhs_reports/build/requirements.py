@@ -93,7 +93,12 @@ def switched_off(project: Project, families: Sequence[str] | None = None) -> lis
     return [NotRun(family.id, f"switched off in {CATALOGUE_PATH.as_posix()} (enabled: false); "
                    "nothing runs")
             for family in project.catalogue.families
-            if not family.enabled and (not families or family.id in families)]
+            if not family.enabled and _chosen(family.id, families)]
+
+
+def _chosen(family_id: str, families: Sequence[str] | None) -> bool:
+    """Whether ``--family`` (any case) chose the family; no ``--family`` chooses all."""
+    return not families or family_id.casefold() in {wanted.casefold() for wanted in families}
 
 
 def without_parameter_files(project: Project, families: Sequence[str] | None = None
@@ -102,7 +107,7 @@ def without_parameter_files(project: Project, families: Sequence[str] | None = N
     holds no file yet, saying how to add one: a new project before its first trust."""
     lines = []
     for family in project.catalogue.families:
-        if not family.enabled or (families and family.id not in families):
+        if not family.enabled or not _chosen(family.id, families):
             continue
         if parameter_files(project.root, family):
             continue
@@ -126,6 +131,12 @@ def require_some_data(project: Project) -> None:
     folder = project.data_dir
     if not wanted or (folder.is_dir() and len(missing_tables(folder, wanted)) < len(wanted)):
         return
+    if project.catalogue.data.is_database:
+        raise DataError(
+            f"no data yet: the reports read the tables {', '.join(wanted)}, and the database "
+            "has none of them", path=project.root / CATALOGUE_PATH, field="data.tables",
+            hint="name the database table or query for each in data.tables (see README, "
+            "Reading from a database); the site's About the data page describes every column")
     where = _relative(project, folder)
     state = "holds none of them" if folder.is_dir() else "does not exist"
     raise DataError(

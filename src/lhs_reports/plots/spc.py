@@ -122,9 +122,14 @@ def spc_alt_text(result: pd.DataFrame, *, measure: str = "the measure", unit: st
     last = result.iloc[-1]
     group = result[result["group"] == last["group"]]
     icons = xmr_icons(result)
+    # A month without a value (declared missing, no denominator) is a gap, not a point.
+    gaps = [_when(label) for label in result.index[result["value"].isna()]]
+    missing = (f"; no value for {', '.join(gaps[:3])}{' ...' if len(gaps) > 3 else ''}"
+               if gaps else "")
     text = (
-        f"SPC chart of {measure}, {len(result)} points from {_when(result.index[0])} to "
-        f"{_when(result.index[-1])}. Latest limits (from {_when(group.index[0])}): "
+        f"SPC chart of {measure}, {len(result) - len(gaps)} points from "
+        f"{_when(result.index[0])} to {_when(result.index[-1])}{missing}. "
+        f"Latest limits (from {_when(group.index[0])}): "
         f"mean {_fmt(last['mean'], unit)}, process limits "
         f"{_fmt(last['lpl'], unit)} to {_fmt(last['upl'], unit)}. The last point shows "
         f"{ICON_TEXT[icons['variation']]}"

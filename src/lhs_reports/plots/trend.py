@@ -16,12 +16,31 @@ from plotnine import (
 from lhs_reports.plots.theme import NHS_BLUE, theme_nhs
 
 
+def _runs(dates: pd.Series) -> pd.Series:
+    """Consecutive months share a run number; a missing month (a gap) starts a new run."""
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        return pd.Series(0, index=dates.index)
+    months = dates.dt.year * 12 + dates.dt.month
+    return (months.diff() != 1).cumsum()
+
+
+def _gaps(dates: pd.Series) -> list[str]:
+    """The months missing between the first and last of ``dates`` (monthly data)."""
+    if len(dates) < 2 or not pd.api.types.is_datetime64_any_dtype(dates):
+        return []
+    every = pd.date_range(dates.min(), dates.max(), freq="MS")
+    return [f"{month:%B %Y}" for month in every.difference(pd.DatetimeIndex(dates))]
+
+
 def trend_chart(frame: pd.DataFrame, value: str, *, date: str = "month",
                 title: str | None = None, y_label: str | None = None) -> ggplot:
-    """Line chart of ``value`` over ``date``."""
-    chart = ggplot(frame, aes(date, value))
+    """Line chart of ``value`` over ``date``; the line breaks at a missing month (a gap is
+    drawn as a gap, never joined across)."""
+    ordered = frame.sort_values(date)
+    ordered = ordered.assign(_run=_runs(ordered[date]).to_numpy())
+    chart = ggplot(ordered, aes(date, value))
     chart += [
-        geom_line(color=NHS_BLUE, size=0.8),
+        geom_line(aes(group="_run"), color=NHS_BLUE, size=0.8),
         geom_point(color=NHS_BLUE, size=1.5),
         scale_x_datetime(date_labels="%b %Y", minor_breaks=[]),
         scale_y_continuous(minor_breaks=[]),
@@ -42,6 +61,9 @@ def trend_alt_text(frame: pd.DataFrame, value: str, *, date: str = "month",
     >>> print(trend_alt_text(frame, "n", measure="contacts"))
     Line chart of monthly contacts, January 2024 to March 2024: from 10 to 20,
     lowest 10 (January 2024), highest 30 (February 2024).
+    >>> print(trend_alt_text(frame.drop(index=1), "n", measure="contacts"))
+    Line chart of monthly contacts, January 2024 to March 2024 (no data for February 2024):
+    from 10 to 20, lowest 10 (January 2024), highest 20 (March 2024).
     """
     measure = measure or value.replace("_", " ")
     ordered = frame.sort_values(date)
@@ -51,8 +73,11 @@ def trend_alt_text(frame: pd.DataFrame, value: str, *, date: str = "month",
     def month(row: pd.Series) -> str:
         return f"{row[date]:%B %Y}"
 
+    gaps = _gaps(ordered[date])
+    missing = f" (no data for {', '.join(gaps[:3])}{' ...' if len(gaps) > 3 else ''})" \
+        if gaps else ""
     return (
-        f"Line chart of monthly {measure}, {month(first)} to {month(last)}: "
+        f"Line chart of monthly {measure}, {month(first)} to {month(last)}{missing}: "
         f"from {first[value]:,.0f} to {last[value]:,.0f}, lowest {low[value]:,.0f} "
         f"({month(low)}), highest {high[value]:,.0f} ({month(high)})."
     )

@@ -238,15 +238,39 @@ def icon_matrix(monthly: pd.DataFrame, trusts: pd.DataFrame, *, period_end: str,
     ``settings`` maps organisation codes to their own parameters (``trust_name``,
     ``change_month``, ``targets``, as :func:`lhs_reports.params.organisation_settings` returns
     them); an organisation in the data without settings has no targets and no change month.
+
+    An organisation whose data end before ``period_end`` (it stopped reporting, or reports
+    late) is left out: its latest point is not this period's, so every cell says so and why,
+    rather than showing an old month's icon as if it were current.
+
+    Examples
+    --------
+    >>> months = pd.date_range("2023-07-01", "2024-06-01", freq="MS")
+    >>> monthly = pd.DataFrame({"trust_code": "RW5", "month": months, "crisis_contacts": 10,
+    ...                         "crisis_contacts_24h": 8, "occupied_bed_days": 300,
+    ...                         "discharges": 10, "delayed_discharge_days": 3,
+    ...                         "out_of_area_bed_days": 0, "followups_72h": 8,
+    ...                         "readmissions_30d": 1})
+    >>> trusts = pd.DataFrame({"trust_code": ["RW5"], "trust_name": ["Southmoor"]})
+    >>> icon_matrix(monthly, trusts, period_end="2025-03").iloc[0, :2].tolist()
+    ['Southmoor (RW5)', 'Left out: its data end in June 2024']
     """
+    from lhs_reports.reports.periods import coverage_gap
+
     settings = settings or {}
+    end = pd.Timestamp(f"{period_end}-01")
     rows = []
     for code, name in zip(trusts["trust_code"], trusts["trust_name"], strict=True):
         own = settings.get(code)
-        panels = flow_panels(monthly.loc[monthly["trust_code"] == code], period_end=period_end,
+        mine = monthly.loc[monthly["trust_code"] == code]
+        row: dict[str, str] = {"Trust": f"{getattr(own, 'trust_name', name)} ({code})"}
+        if not mine.empty and mine["month"].max() < end:
+            why = str(coverage_gap(mine["month"], period_end)).split(";")[0]
+            rows.append(row | {i.title: f"Left out: {why}" for i in INDICATORS})
+            continue
+        panels = flow_panels(mine, period_end=period_end,
                              change_month=getattr(own, "change_month", None),
                              targets=getattr(own, "targets", None))
-        row: dict[str, str] = {"Trust": f"{getattr(own, 'trust_name', name)} ({code})"}
         for panel in panels:
             text = _variation_text(panel)
             if panel.icons["assurance"] is not None:

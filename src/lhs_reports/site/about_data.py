@@ -120,7 +120,9 @@ def _contract() -> list[str]:
         "A monthly series may not skip a month. When an organisation has no data at all for "
         "a month, leave its rows out and declare the month in the organisation's parameter "
         f"file: {_code('missing_months: [2024-02]')}. Its pages then show a gap there, and "
-        "process limits and rates use the other months. A count left blank or written "
+        "process limits and rates use the other months (a latest-year figure says it covers "
+        "11 months, not annualised), and comparisons across trusts over a year with that month "
+        "leave the organisation out, with a note. A count left blank or written "
         f"{_code('*')} (a suppressed extract) is refused: use the unsuppressed extract.", "",
     ]
 
