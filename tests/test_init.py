@@ -226,7 +226,7 @@ def test_a_projects_own_methods_page_replaces_the_packaged_one(tmp_path):
 TRUSTS = {"RX4": ("Northern Mental Health NHS Foundation Trust", 24, "2025-03-01"),
           "RV3": ("Central and North West London NHS Foundation Trust", 14, "2025-03-01"),
           "RWX": ("Berkshire Healthcare NHS Foundation Trust", 21, "2025-03-01")}
-#: RWX's month with no data, before the last year (see the xfail test below for one within it).
+#: RWX's month with no data, before the last year (a test below puts one within it).
 GAP = "2024-01"
 
 
@@ -317,10 +317,6 @@ def test_the_declared_gap_is_stated_on_the_trusts_pages(own_site):
 
 @pytest.mark.slow
 @pytest.mark.notebook
-@pytest.mark.xfail(strict=True, reason="a month declared missing within the needs assessment's "
-                   "last 12 months fails it (reports/periods.py: 'the data do not cover the 12 "
-                   "months'); the period handling is being fixed on another branch: remove this "
-                   "mark when it passes")
 def test_a_declared_gap_within_the_last_year_leaves_the_needs_assessment_standing(tmp_path):
     root = _own_project(tmp_path / "mytrusts", gap="2024-06")
     with pytest.MonkeyPatch.context() as patch:

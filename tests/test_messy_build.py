@@ -42,8 +42,8 @@ from .test_messy_data import SHUFFLED_BANDS
 pytestmark = [pytest.mark.slow]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-#: By code, and by name too where the notebook passes the trusts' names.
-NOTE = re.compile(r"Left out of these comparisons: RW5 (Westmoor )?\(8 months of data; the "
+#: By code and name (the notebooks pass the trusts' names).
+NOTE = re.compile(r"Left out of these comparisons: RW5 Westmoor \(8 months of data; the "
                   r"comparison needs 12\)\.")
 SKIPPED = "case_studies: no case_study_series table in the data; skipped"
 OFF = "lhs_priorities: switched off in params/reports.yaml (enabled: false); nothing runs"

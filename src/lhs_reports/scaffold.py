@@ -41,11 +41,16 @@ def _trust_folder(root: Path) -> Path:
 
 def _codes_in_data(root: Path) -> list[str] | None:
     """The organisation codes of the trusts table, or None when there is no such table."""
+    from lhs_reports.build.engine import ensure_data
     from lhs_reports.build.plan import load_project
     from lhs_reports.data.loaders import load_table
 
     project = load_project(root)
-    if project.uses_demo_data or not table_files(project.data_dir, "trusts"):
+    if project.uses_demo_data:
+        return None
+    if project.catalogue.data.is_database:
+        ensure_data(project)  # the database's current trusts, read into the extract
+    if not table_files(project.data_dir, "trusts"):
         return None
     return sorted(load_table(project.data_dir, "trusts")["trust_code"].astype(str))
 
