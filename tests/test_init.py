@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -381,3 +382,106 @@ def test_a_notebook_run_by_hand_in_a_new_project_reads_the_projects_data(tmp_pat
     catalogue.write_text(catalogue.read_text().replace("dir: data ", "dir: my-extract "))
     with pytest.raises(DataError, match="my-extract does not exist"):
         resolve_data_dir("")
+
+
+#: The same trusts' data kept in a DuckDB warehouse the way a trust's analysts might: their own
+#: table names and column names, codes in lower case, months as DATEs, and the trusts table
+#: given as a query that renames its columns.
+WAREHOUSE_TABLES = """
+  source: duckdb:///warehouse/mh.duckdb
+  tables:
+    trusts:
+      query: SELECT org_code AS trust_code, org_name AS trust_name, region FROM ref_providers
+    activity_monthly: mh_monthly
+    population: catchment_population
+    activity_by_group: activity_by_segment
+"""
+
+
+def _own_project_in_duckdb(root: Path) -> Path:
+    """``init``; the hand-made tables written into a DuckDB file; the catalogue's ``data.dir``
+    replaced by that database; ``new trust`` per trust and RWX's gap declared."""
+    duckdb = pytest.importorskip("duckdb")
+    assert run("init", str(root))[0] == 0
+    files = root / "csv"
+    _own_data(files)
+    (root / "warehouse").mkdir()
+    with duckdb.connect(str(root / "warehouse" / "mh.duckdb")) as con:
+        providers = pd.read_csv(files / "trusts.csv").rename(
+            columns={"trust_code": "org_code", "trust_name": "org_name"})
+        con.register("providers", providers)
+        con.execute("CREATE TABLE ref_providers AS SELECT * FROM providers")
+        monthly = pd.concat([pd.read_csv(p) for p in sorted((files / "activity_monthly").glob(
+            "*.csv"))], ignore_index=True)
+        monthly["trust_code"] = monthly["trust_code"].str.lower()
+        monthly["month"] = pd.to_datetime(monthly["month"]).dt.date
+        con.register("monthly", monthly)
+        con.execute("CREATE TABLE mh_monthly AS SELECT * FROM monthly")
+        for table, csv in (("catchment_population", "population"),
+                           ("activity_by_segment", "activity_by_group")):
+            con.register(csv, pd.read_csv(files / f"{csv}.csv"))
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM {csv}")
+    shutil.rmtree(files)
+    catalogue = root / "params" / "reports.yaml"
+    text = catalogue.read_text()
+    line = next(x for x in text.splitlines() if x.strip().startswith("dir: data"))
+    catalogue.write_text(text.replace(line + "\n", WAREHOUSE_TABLES.lstrip("\n")))
+    for code, (name, _, _) in TRUSTS.items():
+        status, _, err = run("--project", str(root), "new", "trust", code, "--name", name)
+        assert status == 0, err
+    rwx = root / "params" / "trusts" / "RWX.yaml"
+    rwx.write_text(rwx.read_text().replace("# missing_months: []", f"missing_months: [{GAP}]"))
+    return root
+
+
+@pytest.fixture(scope="module")
+def warehouse_site(tmp_path_factory) -> tuple[Path, int, str]:
+    root = _own_project_in_duckdb(tmp_path_factory.mktemp("warehouse") / "mytrusts")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(PROJECT_ENV, str(root))
+        status, out, err = run("--project", str(root), "build", "--renderer", "builtin")
+    return root, status, out + err
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_own_data_from_a_duckdb_file_builds_the_same_site(warehouse_site):
+    root, status, out = warehouse_site
+    assert status == 0, out
+    manifest = json.loads((root / "outputs" / "run-manifest.json").read_text())
+    jobs = {job["job"]: job["status"] for job in manifest["jobs"]}
+    assert set(jobs) == {f"{family}/{code}" for family in ("needs_assessment", "crisis_flow")
+                         for code in TRUSTS} | {"flow_variation/all-trusts"}
+    assert set(jobs.values()) == {"ok"}
+    assert "lhs_priorities: no lhs_survey table in the data; skipped" in out
+    pages = _pages(root)
+    column = re.compile(r"<code>synthetic</code>")
+    for name, html in pages.items():
+        assert not DEMO_WORDS.search(column.sub("", html)), name
+    assert "No data for January 2024: declared missing" in pages["crisis_flow/RWX.html"]
+    assert "Berkshire Healthcare NHS Foundation Trust" in pages["needs_assessment/RWX.html"]
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_a_change_in_the_warehouse_reruns_exactly_what_read_that_trusts_rows(warehouse_site):
+    duckdb = pytest.importorskip("duckdb")
+    root, _, _ = warehouse_site
+    with duckdb.connect(str(root / "warehouse" / "mh.duckdb")) as con:
+        con.execute("UPDATE mh_monthly SET admissions = admissions + 3 WHERE trust_code = 'rv3' "
+                    "AND month = (SELECT max(month) FROM mh_monthly WHERE trust_code = 'rv3')")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(PROJECT_ENV, str(root))
+        status, out, err = run("--project", str(root), "plan")
+    assert status == 0, err
+    runs = {line.split()[1] for line in out.splitlines() if line.startswith("run ")}
+    # Exactly the reports that read RV3's rows: its own, the page across trusts, and the needs
+    # pages that compare every trust with its peers; never another trust's flow report.
+    manifest = json.loads((root / "outputs" / ".cache" / "manifest.json").read_text())
+    read_it = {key for key, entry in manifest["jobs"].items()
+               if any(name == "activity_monthly/RV3.parquet"
+                      for read in entry["reads"] for name in read["files"])}
+    assert runs == read_it
+    assert {"crisis_flow/RV3", "needs_assessment/RV3", "flow_variation/all-trusts"} <= runs
+    assert "crisis_flow/RX4" not in runs and "crisis_flow/RWX" not in runs
+    assert "activity_monthly/RV3.parquet" in out
