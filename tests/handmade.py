@@ -9,13 +9,18 @@ per table or a folder of per-trust files. The trusts table says the data are rea
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 from pathlib import Path
 
 import nbformat
 import pandas as pd
+import pytest
 
+from lhs_reports.cli import main
 from lhs_reports.data.dictionary import TABLES
+from lhs_reports.data.locations import PROJECT_ENV
 
 from .helpers import REPO_ROOT
 
@@ -169,3 +174,14 @@ def activity_by_group_rows(population: pd.DataFrame) -> pd.DataFrame:
     frame["admissions"] = residents // 40
     frame["mha_detentions"] = residents // 60
     return frame
+
+
+def build_site(root: Path) -> tuple[int, str]:
+    """``lhs-reports build --renderer builtin`` in ``root``, as its own project: the exit
+    status and what the command printed."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(PROJECT_ENV, str(root))
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            status = main(["--project", str(root), "build", "--renderer", "builtin"])
+    return status, out.getvalue()

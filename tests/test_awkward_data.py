@@ -11,8 +11,6 @@ modules' doctests.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 import shutil
@@ -26,10 +24,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lhs_reports.cli import main
-from lhs_reports.data.locations import PROJECT_ENV
 
 from .handmade import (
     activity_by_group_rows,
+    build_site,
     make_handmade_project,
     monthly_rows,
     population_rows,
@@ -85,12 +83,7 @@ def awkward(tmp_path_factory) -> tuple[Path, int, str]:
     population = pd.concat([population_rows(code) for code in NAMES], ignore_index=True)
     write(population, data / "population.csv")
     write(activity_by_group_rows(population), data / "activity_by_group.csv")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(PROJECT_ENV, str(root))
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            status = main(["--project", str(root), "build", "--renderer", "builtin"])
-    return root, status, out.getvalue()
+    return (root, *build_site(root))
 
 
 def page(root: Path, name: str) -> str:

@@ -14,8 +14,6 @@ Quick checks of the same rules on the probe project (tests/handmade.py) plan wit
 from __future__ import annotations
 
 import base64
-import contextlib
-import io
 import json
 import re
 import shutil
@@ -27,10 +25,10 @@ import yaml
 
 from lhs_reports.cli import main
 from lhs_reports.data.dictionary import AGE_BANDS
-from lhs_reports.data.locations import PROJECT_ENV
 
 from .handmade import (
     activity_by_group_rows,
+    build_site,
     make_handmade_project,
     population_rows,
     trusts_table,
@@ -83,12 +81,7 @@ def messy(tmp_path_factory) -> tuple[Path, int, str]:
                             for code in ("rx4", "TAH", "RXT", "RW5")], ignore_index=True)
     write(population, data / "population.csv")
     write(activity_by_group_rows(population), data / "activity_by_group.csv")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(PROJECT_ENV, str(root))
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            status = main(["--project", str(root), "build", "--renderer", "builtin"])
-    return root, status, out.getvalue()
+    return (root, *build_site(root))
 
 
 def page(root: Path, name: str) -> str:
