@@ -484,3 +484,18 @@ def test_a_change_in_the_warehouse_reruns_exactly_what_read_that_trusts_rows(war
     assert {"crisis_flow/RV3", "needs_assessment/RV3", "flow_variation/all-trusts"} <= runs
     assert "crisis_flow/RX4" not in runs and "crisis_flow/RWX" not in runs
     assert "activity_monthly/RV3.parquet" in out
+
+
+def test_a_template_left_with_its_example_rows_is_refused_naming_file_and_row(tmp_path):
+    from lhs_reports.data.templates import template_csv
+
+    root = _own_project(tmp_path / "mytrusts")
+    # The survey template written with the others and never filled in.
+    (root / "data" / "lhs_survey.csv").write_text(template_csv("lhs_survey"))
+    status, _, err = run("--project", str(root), "check")
+    assert status == 2 and "Traceback" not in err
+    assert "table 'lhs_survey' still holds the template's example row EXAMPLE1" in err
+    assert "lhs_survey.csv" in err and "row: 1" in err and "trust_code" in err
+    assert "delete the file" in err
+    (root / "data" / "lhs_survey.csv").unlink()
+    assert run("--project", str(root), "check")[0] == 0

@@ -23,7 +23,7 @@ from typing import Any
 from lhs_reports.build.cache import code_digest
 from lhs_reports.build.periods import job_data_dir
 from lhs_reports.build.plan import Job, Project
-from lhs_reports.data.dictionary import TABLES
+from lhs_reports.data.dictionary import EXAMPLE_CODES, TABLES
 from lhs_reports.data.extract_manifest import with_origin
 from lhs_reports.data.fingerprint import file_hash
 from lhs_reports.data.layout import table_files
@@ -144,6 +144,7 @@ def _check_folder(folder: Path, jobs: Sequence[Job], *, start: str | None = None
         if not table_files(folder, name):
             continue
         frame = load_table(folder, name)
+        _refuse_template_rows(folder, name, frame)
         if table.month_column is not None:
             _check_coverage(folder, name, frame, start, release)
         for organisation, months in month_gaps(frame, table).items():
@@ -162,6 +163,31 @@ def _check_folder(folder: Path, jobs: Sequence[Job], *, start: str | None = None
             latest = latest_months(frame, table)
     _check_period_ends(jobs, latest)
     return latest
+
+
+def _refuse_template_rows(folder: Path, name: str, frame: Any) -> None:
+    """A table still holding a data template's example rows (``EXAMPLE1``, from ``lhs-reports
+    data-template``) is refused, naming the file and row: they would be published as data."""
+    from lhs_reports.data.loaders import read_table_file
+
+    columns = [c.name for c in TABLES[name].columns if c.code and c.name in frame.columns]
+    if not any(frame[c].isin(EXAMPLE_CODES).any() for c in columns):
+        return
+    for path in table_files(folder, name):  # find the file and row a person would look at
+        rows = read_table_file(path)
+        for column in columns:
+            if column not in rows.columns:
+                continue
+            found = rows[column].astype("string").str.strip().str.upper().isin(EXAMPLE_CODES)
+            if bool(found.any()):
+                position = int(found.to_numpy().argmax())
+                raise DataError(
+                    f"table '{name}' still holds the template's example row "
+                    f"{rows[column].iloc[position]}", path=path, field=column,
+                    row=position + 1,
+                    hint="replace the template's example rows with your own data, or delete "
+                    "the file if the reports you build do not need this table (About the data "
+                    "says which families need it)")
 
 
 def _check_coverage(folder: Path, name: str, frame: Any, start: str | None,
