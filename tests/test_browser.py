@@ -95,3 +95,34 @@ def test_every_navigation_link_resolves(site_url, browser):
     for href in hrefs:
         browser.get(href)
         assert "404" not in browser.title and "not found" not in browser.page_source.lower()
+
+
+@pytest.mark.parametrize("page", ["index.html", "crisis_flow/SYN01.html",
+                                  "case_studies/precept2.html"])
+def test_each_page_shows_one_synthetic_banner_in_a_landmark_and_its_favicon(site_url, browser,
+                                                                            page):
+    from selenium.webdriver.common.by import By
+
+    browser.get(site_url + page)
+    shown = [e for e in browser.find_elements(By.CSS_SELECTOR, ".lhs-synthetic-banner, "
+                                              ".lhs-synthetic") if e.is_displayed()]
+    assert len(shown) == 1 and "SYNTHETIC" in shown[0].text
+    # In a landmark (a named section is a region), as axe's `region` rule asks.
+    assert browser.execute_script(
+        "return arguments[0].closest('main, header, footer, nav, aside, section[aria-label]')"
+        " !== null", shown[0])
+    icon = browser.find_element(By.CSS_SELECTOR, "link[rel='icon']").get_attribute("href")
+    assert browser.execute_script(
+        "const r = new XMLHttpRequest(); r.open('GET', arguments[0], false); r.send(null);"
+        "return r.status === 200 && r.responseText.includes('<svg');", icon)
+
+
+def test_every_footer_links_the_accessibility_statement(site_url, browser):
+    from selenium.webdriver.common.by import By
+
+    for page in ("index.html", "needs_assessment/SYN02.html", "methods/spc.html"):
+        browser.get(site_url + page)
+        browser.find_element(By.CSS_SELECTOR, "footer").find_element(
+            By.LINK_TEXT, "Accessibility statement").click()
+        assert browser.current_url == site_url + "accessibility.html"
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Accessibility statement"

@@ -185,6 +185,14 @@ def test_quarto_renders_the_same_pages_self_contained_with_one_heading_each(tmp_
     title = re.search(r"<title>(.*?)</title>", (site / "crisis_flow" / "SYN01.html").read_text())
     assert title.group(1).startswith("Crisis and acute flow: ")
     assert title.group(1).endswith(" | Learning health system reports")
+    # As on the built-in site: the favicon, the accessibility statement in every footer, and
+    # the SYNTHETIC banner in a landmark (a named section).
+    assert (site / "favicon.svg").is_file() and (site / "accessibility.html").is_file()
+    for page in pages:
+        text = page.read_text()
+        assert 'rel="icon"' in text and "favicon.svg" in text, page
+        assert "accessibility.html" in text, page
+        assert '<section class="lhs-synthetic-banner" aria-label="Synthetic data">' in text, page
 
 
 def test_render_workers_write_the_same_pages_and_report_a_failure(built, tmp_path, monkeypatch):

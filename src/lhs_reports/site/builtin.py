@@ -88,6 +88,10 @@ def _notebook_exporter() -> HTMLExporter:
     return exporter
 
 
+#: The package's files every built-in page links from ``site_libs/``.
+STATIC_FILES = ("lhs-reports.css", "favicon.svg")
+
+
 def render_builtin(site: SiteModel, out_dir: Path, *, project_templates: Path | None = None,
                    workers: int = 1) -> Path:
     """Render every page of ``site`` into ``out_dir`` (which must not exist yet), with the
@@ -104,8 +108,9 @@ def render_builtin(site: SiteModel, out_dir: Path, *, project_templates: Path | 
         _render_pages(site, every_page, out_dir, project_templates)
     libs = out_dir / "site_libs"
     libs.mkdir()
-    css = resources.files("lhs_reports.site").joinpath("static", "lhs-reports.css")
-    shutil.copyfile(str(css), libs / "lhs-reports.css")
+    for name in STATIC_FILES:
+        source = resources.files("lhs_reports.site").joinpath("static", name)
+        shutil.copyfile(str(source), libs / name)
     write_site_files(site, out_dir)
     return out_dir
 

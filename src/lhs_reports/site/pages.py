@@ -30,6 +30,8 @@ from lhs_reports.text import md_escape
 #: ``methods.qmd`` and ``methods/*.qmd``, the project's own or else the package's
 #: (:mod:`lhs_reports.packaged`).
 HANDWRITTEN = ("index.qmd", "methods.qmd")
+#: The accessibility statement every footer links: the project's own, else the package's.
+ACCESSIBILITY = "accessibility.qmd"
 
 
 @dataclass(frozen=True)
@@ -258,6 +260,11 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
                       about_data_markdown(project.catalogue.families, synthetic=synthetic),
                       provenance=provenance, section="about-data"))
     nav.append(NavItem("About the data", "about-data.html"))
+    # Linked from every page's footer rather than the navigation bar.
+    meta, body = _read_handwritten(project, ACCESSIBILITY, synthetic)
+    if body:
+        pages.append(Page("accessibility", str(meta.get("title", "Accessibility statement")),
+                          "markdown", body, provenance=provenance, section="accessibility"))
     # The data templates About the data links to, from the same dictionary as the schemas.
     files = tuple(SiteFile(f"{SITE_FOLDER}/{name}", text.encode("utf-8"))
                   for name, text in template_files().items())

@@ -19,6 +19,7 @@ import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,10 @@ from lhs_reports.text import yaml_title
 
 QUARTO_CONFIG = "_quarto.yml"
 BANNER_INCLUDE = "synthetic-banner.html"
+#: The site's icon, from the package's static files.
+FAVICON = "favicon.svg"
+#: The accessibility statement's staged page.
+ACCESSIBILITY = "accessibility.qmd"
 #: The root ``_quarto.yml``'s pre-render script that tells a user to run ``lhs-reports build``.
 ROOT_GUARD = "scripts/quarto-root-guard.ts"
 #: Files from ``templates/`` a page or the theme can use (scaffolds such as ``.qmd`` would
@@ -84,6 +89,10 @@ def staged_config(root_config: dict[str, Any], site: SiteModel) -> dict[str, Any
     config["project"] = project
     website = dict(config.get("website") or {})
     website.setdefault("title", site.title)
+    website.setdefault("favicon", FAVICON)
+    # Every page's footer links the accessibility statement, as the built-in pages do.
+    website.setdefault("page-footer", {"center": [{"text": "Accessibility statement",
+                                                   "href": ACCESSIBILITY}]})
     navbar = dict(website.get("navbar") or {})
     generated = [{"text": item.text, "href": item.href.removesuffix(".html") + _suffix(item, site)}
                  for item in site.nav]
@@ -134,10 +143,12 @@ def config_files(site: SiteModel, project_root: Path) -> list[StagedFile]:
         # The project's own banner (templates/synthetic-banner.html) if it has one.
         own = templates / BANNER_INCLUDE
         banner = own.read_bytes() if own.is_file() else (
-            b'<div class="lhs-synthetic-banner" role="note"><strong>SYNTHETIC</strong> '
-            b"demonstration data: the trusts are fictitious and case-study series are "
-            b"illustrative.</div>\n")
+            b'<section class="lhs-synthetic-banner" aria-label="Synthetic data">'
+            b"<strong>SYNTHETIC</strong> demonstration data: the trusts are fictitious and "
+            b"case-study series are illustrative.</section>\n")
         files.append(StagedFile(BANNER_INCLUDE, banner, _digest(banner)))
+    favicon = resources.files("lhs_reports.site").joinpath("static", FAVICON).read_bytes()
+    files.append(StagedFile(FAVICON, favicon, _digest(favicon)))
     files += [StagedFile(item.path, item.content, _digest(item.content)) for item in site.files]
     return files
 
