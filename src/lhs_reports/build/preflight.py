@@ -170,6 +170,7 @@ def _check_coverage(folder: Path, name: str, frame: Any, start: str | None,
     ``data.start`` and ``data.release``), naming the file and row of the first one."""
     import pandas as pd
 
+    from lhs_reports.data.headers import normalise_headers
     from lhs_reports.data.loaders import read_table_file
     from lhs_reports.data.rows import normalise_months
 
@@ -180,7 +181,8 @@ def _check_coverage(folder: Path, name: str, frame: Any, start: str | None,
     if not bool(pd.Series(outside).any()):
         return
     for path in table_files(folder, name):  # find the file and row a person would look at
-        rows = normalise_months(read_table_file(path), table, path)[column].dt.strftime("%Y-%m")
+        frame = normalise_headers(read_table_file(path), table)
+        rows = normalise_months(frame, table, path)[column].dt.strftime("%Y-%m")
         bad = ((rows < start) if start else False) | ((rows > release) if release else False)
         if bool(pd.Series(bad).any()):
             position = int(pd.Series(bad).to_numpy().argmax())

@@ -15,9 +15,11 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from lhs_reports.data.dictionary import TABLES, Column, Table
+from lhs_reports.data.headers import normalise_headers
 from lhs_reports.data.rows import (
     check_subsets,
     normalise_codes,
+    normalise_counts,
     normalise_months,
     order_categories,
     refuse_future_months,
@@ -68,6 +70,7 @@ def validate_table(frame: pd.DataFrame, name: str, *, path: str | Path | None = 
     """
     table = TABLES[name]
     require_rows(frame, table, path)
+    frame = normalise_headers(frame, table)
     missing = [c for c in table.required_columns if c not in frame.columns]
     if missing:
         raise DataError(
@@ -80,6 +83,7 @@ def validate_table(frame: pd.DataFrame, name: str, *, path: str | Path | None = 
         )
     frame = with_defaults(frame, table)
     refuse_placeholders(frame, table, path)
+    frame = normalise_counts(frame, table, path)
     frame = normalise_codes(frame, table)
     frame = normalise_months(frame, table, path)
     try:
