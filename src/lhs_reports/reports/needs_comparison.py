@@ -172,6 +172,8 @@ def rate_comparison(peers: PeerData, trust_code: str) -> pd.DataFrame:
               .groupby("age_band", as_index=False, sort=False, observed=True).sum()
               .assign(trust_code=ALL_TRUSTS))
     left_out = trust_code in peers.left_out
+    # The trust alone among the comparators: "all trusts" is its own rate, no comparison.
+    alone = set(peers.comparators["trust_code"].astype(str)) <= {trust_code}
     everyone = rates_from_ages(pooled, by="trust_code").set_index("measure")
     rows = []
     for measure in GROUP_MEASURES:
@@ -184,8 +186,9 @@ def rate_comparison(peers: PeerData, trust_code: str) -> pd.DataFrame:
             "lower_ci": float(row["lower_ci"]),
             "upper_ci": float(row["upper_ci"]),
             "benchmark": float(benchmark),
-            "comparison": "left out" if left_out else benchmark_comparison(
-                float(row["lower_ci"]), float(row["upper_ci"]), float(benchmark)),
+            "comparison": "left out" if left_out else "no peers" if alone
+            else benchmark_comparison(float(row["lower_ci"]), float(row["upper_ci"]),
+                                      float(benchmark)),
             "reason": row.get("reason"),
         })
     return pd.DataFrame(rows)
@@ -197,6 +200,7 @@ COMPARISON_TEXT = {
     "similar": "No significant difference",
     "not compared": "Not compared (fewer than 10 events)",
     "left out": "Not compared (left out: see the note)",
+    "no peers": "Not compared (no other trust in the data)",
 }
 
 
