@@ -14,11 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from lhs_reports.cli import main
 from lhs_reports.data import load_table
 from lhs_reports.data.rows import DataWarning
 from lhs_reports.errors import DataError
 
-from .handmade import trusts_table, varied_monthly
+from .handmade import make_handmade_project, monthly_rows, trusts_table, varied_monthly
 
 HEADER = ("trust_code,month,referrals,crisis_contacts,crisis_contacts_24h,admissions,"
           "occupied_bed_days,discharges,followups_72h,readmissions_30d,out_of_area_bed_days,"
@@ -204,3 +205,50 @@ def test_a_trust_s_rows_are_picked_by_a_code_column_headed_in_another_case(tmp_p
         "\n".join((HEADER.replace("trust_code", "Trust Code"), *ROWS, other)))
     frame = load_table(tmp_path, "activity_monthly", organisation="rx4")
     assert frame["trust_code"].tolist() == ["RX4", "RX4"]
+
+
+def test_a_row_after_an_empty_row_is_named_by_its_number_in_the_file(tmp_path):
+    text = "\n".join((HEADER, ROWS[0], ",,,,,,,,,,,,", ROWS[1].replace(",388,", ",-3,")))
+    error = _refused(tmp_path, text)
+    assert (error.field, error.row) == ("referrals", 3)
+
+
+# -- whose rows: the trusts table, the parameter files and the data agree ---------------------
+
+
+@pytest.fixture
+def two_trusts(tmp_path) -> Path:
+    return make_handmade_project(tmp_path, ["RX4", "RW5"], layout="csv")
+
+
+def test_check_refuses_rows_for_a_trust_missing_from_the_trusts_table(two_trusts, capsys):
+    monthly = pd.read_csv(two_trusts / "data" / "activity_monthly.csv")
+    typo = monthly_rows("RX04").assign(month=lambda f: f["month"].dt.strftime("%Y-%m-%d"))
+    pd.concat([monthly, typo]).to_csv(two_trusts / "data" / "activity_monthly.csv", index=False)
+    assert main(["--project", str(two_trusts), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "table 'activity_monthly' has rows for RX04, which is not in the trusts table" in err
+    assert "row: 7" in err and "the trusts table has RW5, RX4" in err
+
+
+def test_check_refuses_a_parameter_file_for_a_trust_without_rows(two_trusts, capsys):
+    trusts_table(["RX4", "RW5", "TAH"]).to_csv(two_trusts / "data" / "trusts.csv", index=False)
+    (two_trusts / "params" / "trusts" / "TAH.yaml").write_text(
+        "trust_code: TAH\ntrust_name: Trust TAH\nperiod_end: 2024-03\n")
+    assert main(["--project", str(two_trusts), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "TAH has a parameter file but no rows in table 'activity_monthly'" in err
+    assert "params/trusts/TAH.yaml" in err
+
+
+def test_the_cli_tells_a_data_notice_in_one_line_not_as_a_python_warning(two_trusts, capsys):
+    frame = trusts_table(["RX4", "RW5"]).assign(trust_name=["Café Trust", "Hôpital Trust"])
+    (two_trusts / "data" / "trusts.csv").write_bytes(frame.to_csv(index=False).encode("cp1252"))
+    (two_trusts / "params" / "trusts" / "RW5.yaml").unlink()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(two_trusts)
+        assert main(["--project", str(two_trusts), "new", "trust", "RW5", "--name",
+                     "Hôpital Trust"]) == 0
+    err = capsys.readouterr().err
+    assert "notice: trusts.csv is not UTF-8" in err
+    assert "DataWarning" not in err and ".py:" not in err

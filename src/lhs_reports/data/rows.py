@@ -73,7 +73,7 @@ MISSING_MONTHS_HINT = (
 def _row(frame: pd.DataFrame, position: int) -> int:
     """The 1-based data row a person reading the file would count."""
     label = frame.index[position]
-    return int(label) + 1 if isinstance(label, int | float) else position + 1
+    return int(label) + 1 if pd.api.types.is_number(label) else position + 1
 
 
 def require_rows(frame: pd.DataFrame, table: Table, path: str | Path | None) -> None:
