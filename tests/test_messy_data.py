@@ -370,3 +370,12 @@ def test_with_one_trust_its_rates_are_not_called_no_different_from_its_own(one_t
     funnel = peer.peer_funnel(peers, "admissions")
     sentence = say.funnel_sentence(funnel.points, "RX4", "Trust RX4", "Admissions")
     assert "the only trust in the funnel" in sentence and "1 trusts" not in sentence
+
+
+def test_a_trust_listed_without_monthly_rows_is_left_out_of_the_icon_matrix_saying_so():
+    from lhs_reports.reports.flow import icon_matrix
+
+    monthly = monthly_rows("RX4", months=13)
+    matrix = icon_matrix(monthly, trusts_table(["RX4", "RXT"]), period_end="2025-01")
+    listed = matrix.set_index("Trust").loc["Trust RXT (RXT)"]
+    assert set(listed) == {"Left out: no monthly data"}
