@@ -264,6 +264,8 @@ def normalise_months(frame: pd.DataFrame, table: Table, path: str | Path | None
             f"(value: {shorten(raw.iloc[position], 40)})", path=path, field=column,
             row=_row(frame, position), hint=_unreadable_month_hint(raw.iloc[position]))
     stamps = pd.DatetimeIndex(parsed)
+    if stamps.tz is not None:  # a warehouse's timestamp with a zone: its wall-clock month
+        stamps = stamps.tz_localize(None)
     month_end = stamps.is_month_end & (stamps.day != 1)
     other = (stamps.day != 1) & ~month_end
     if other.any():
@@ -278,8 +280,6 @@ def normalise_months(frame: pd.DataFrame, table: Table, path: str | Path | None
             f"end-of-month dates ({stamps[month_end][0].date()}, ...); each is read as its "
             "calendar month", DataWarning, stacklevel=2)
     months = stamps.to_period("M").to_timestamp()
-    if stamps.tz is not None:  # pragma: no cover - month columns are dates
-        months = months.tz_localize(None)
     adjusted = frame.copy()
     adjusted[column] = months.to_numpy()
     return adjusted
