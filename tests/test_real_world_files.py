@@ -255,3 +255,18 @@ def test_the_cli_tells_a_data_notice_in_one_line_not_as_a_python_warning(two_tru
     err = capsys.readouterr().err
     assert "notice: trusts.csv is not UTF-8" in err
     assert "DataWarning" not in err and ".py:" not in err
+
+
+def test_an_unquoted_comma_in_a_value_is_refused_naming_the_line_and_the_fix(tmp_path):
+    (tmp_path / "trusts.csv").write_text("trust_code,trust_name,region\nRX4,A,North\n"
+                                         "RW5,B,North, West\n")
+    with pytest.raises(DataError) as caught:
+        load_table(tmp_path, "trusts")
+    assert "line 3 has 4 cells, the header 3" in str(caught.value)
+    assert caught.value.row == 2 and "double quotes" in str(caught.value)
+
+
+def test_a_missing_column_message_shows_the_file_s_own_columns(tmp_path):
+    error = _refused(tmp_path, "\n".join((HEADER.replace("trust_code", "Provider Code"), *ROWS)))
+    assert "missing column(s): trust_code" in str(error)
+    assert "this file's columns are 'Provider Code, month, referrals" in str(error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -28,6 +29,17 @@ def read_table_file(path: Path) -> pd.DataFrame:
         return _without_empty_cells(pd.read_csv(io.StringIO(_decoded(path))))
     except DataError:
         raise
+    except pd.errors.ParserError as exc:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if found is None:
+            raise DataError(f"could not read {path.name}: {exc}", path=path,
+                            hint="check the file is valid CSV") from None
+        expected, line, saw = map(int, found.groups())
+        raise DataError(
+            f"could not read {path.name}: line {line} has {saw} cells, the header {expected}",
+            path=path, row=line - 1,
+            hint="a comma inside a value splits it: put the value in double quotes (\"1,234\", "
+            "\"North, West\"), or save the file from Excel, which quotes them") from None
     except Exception as exc:
         raise DataError(f"could not read {path.name}: {exc}", path=path,
                         hint="check the file is valid Parquet/CSV") from None

@@ -79,7 +79,8 @@ def validate_table(frame: pd.DataFrame, name: str, *, path: str | Path | None = 
             field=missing[0],
             hint=f"the {table.title.lower()} table needs columns "
             f"{', '.join(table.required_columns)} (see the data dictionary on the site's "
-            "'About the data' page, or `lhs-reports data-template` for a template)",
+            "'About the data' page, or `lhs-reports data-template` for a template); this "
+            f"file's columns are {shorten(', '.join(map(str, frame.columns)), 200)}",
         )
     frame = with_defaults(frame, table)
     refuse_placeholders(frame, table, path)
