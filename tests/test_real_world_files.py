@@ -214,6 +214,9 @@ def test_a_row_after_an_empty_row_is_named_by_its_number_in_the_file(tmp_path):
     text = "\n".join((HEADER, ROWS[0], ",,,,,,,,,,,,", ROWS[1].replace(",388,", ",-3,")))
     error = _refused(tmp_path, text)
     assert (error.field, error.row) == ("referrals", 3)
+    starred = "\n".join((HEADER, ROWS[0], ",,,,,,,,,,,,", ROWS[1].replace(",388,", ",*,")))
+    error = _refused(tmp_path, starred)
+    assert (error.field, error.row) == ("referrals", 3)
 
 
 # -- whose rows: the trusts table, the parameter files and the data agree ---------------------

@@ -28,6 +28,7 @@ import datetime as dt
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lhs_reports.data.dictionary import Table
@@ -73,7 +74,9 @@ MISSING_MONTHS_HINT = (
 def _row(frame: pd.DataFrame, position: int) -> int:
     """The 1-based data row a person reading the file would count."""
     label = frame.index[position]
-    return int(label) + 1 if pd.api.types.is_number(label) else position + 1
+    # A label, not the position: rows dropped on reading (empty ones) keep the others' numbers.
+    numeric = isinstance(label, int | float | np.integer | np.floating)
+    return int(label) + 1 if numeric else position + 1
 
 
 def require_rows(frame: pd.DataFrame, table: Table, path: str | Path | None) -> None:
