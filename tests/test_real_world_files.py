@@ -273,3 +273,17 @@ def test_a_missing_column_message_shows_the_file_s_own_columns(tmp_path):
     error = _refused(tmp_path, "\n".join((HEADER.replace("trust_code", "Provider Code"), *ROWS)))
     assert "missing column(s): trust_code" in str(error)
     assert "this file's columns are 'Provider Code, month, referrals" in str(error)
+
+
+def test_sex_and_ethnic_group_in_another_case_are_read_in_the_dictionary_s_spelling(tmp_path):
+    from .handmade import population_rows
+
+    population = population_rows("RX4")
+    population["sex"] = population["sex"].str.upper()
+    population["ethnic_group"] = population["ethnic_group"].str.lower() + " "
+    population.to_csv(tmp_path / "population.csv", index=False)
+    frame = load_table(tmp_path, "population")
+    assert set(frame["sex"]) == {"Female", "Male"}
+    assert list(frame["ethnic_group"].cat.categories) == ["Asian", "Black", "Mixed", "White",
+                                                          "Other"]
+    assert frame["ethnic_group"].notna().all()

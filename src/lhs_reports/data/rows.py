@@ -4,7 +4,8 @@ Applied by :func:`~lhs_reports.data.schemas.validate_table` to every table read,
 and ``lhs-reports check`` refuse the same files with the same message (file, column, row, fix):
 
 - a table has rows;
-- organisation codes are matched whatever their case: ``rx4`` is read as ``RX4``;
+- organisation codes are matched whatever their case: ``rx4`` is read as ``RX4``; so are
+  values from a fixed list (``female`` is read as ``Female``);
 - a count left blank or written ``*`` (a suppressed extract) is refused with how to proceed;
 - months may be written ``YYYY-MM``, ``April 2024``, ``Apr-24``, ``YYYY-MM-DD`` on the first
   of the month or ``DD/MM/YYYY`` (:data:`MONTH_FORMATS`); an end-of-month date (common in NHS
@@ -184,6 +185,35 @@ def normalise_codes(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
         if adjusted is frame:
             adjusted = frame.copy()
         adjusted[column.name] = text.astype(object).where(values.notna(), values)
+    return adjusted
+
+
+def normalise_labels(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Values of a column with allowed text values in the dictionary's spelling, whatever their
+    case and surrounding spaces (``female``, ``WHITE `` read as ``Female``, ``White``); a new
+    frame when any changes. Values that match none are left for validation to refuse.
+
+    Examples
+    --------
+    >>> from lhs_reports.data.dictionary import TABLES
+    >>> frame = pd.DataFrame({"sex": ["female", "MALE ", "Other"]})
+    >>> normalise_labels(frame, TABLES["population"])["sex"].tolist()
+    ['Female', 'Male', 'Other']
+    """
+    adjusted = frame
+    for column in table.columns:
+        if (column.allowed is None or column.name not in frame.columns
+                or not all(isinstance(value, str) for value in column.allowed)):
+            continue
+        spelling = {str(value).lower(): value for value in column.allowed}
+        values = frame[column.name]
+        matched = values.astype("string").str.strip().str.lower().map(spelling)
+        changed = (matched.notna() & (matched != values.astype("string"))).fillna(False)
+        if not changed.any():
+            continue
+        if adjusted is frame:
+            adjusted = frame.copy()
+        adjusted[column.name] = matched.astype(object).where(changed, values.astype(object))
     return adjusted
 
 

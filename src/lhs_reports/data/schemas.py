@@ -20,6 +20,7 @@ from lhs_reports.data.rows import (
     check_subsets,
     normalise_codes,
     normalise_counts,
+    normalise_labels,
     normalise_months,
     order_categories,
     refuse_future_months,
@@ -86,6 +87,7 @@ def validate_table(frame: pd.DataFrame, name: str, *, path: str | Path | None = 
     refuse_placeholders(frame, table, path)
     frame = normalise_counts(frame, table, path)
     frame = normalise_codes(frame, table)
+    frame = normalise_labels(frame, table)
     frame = normalise_months(frame, table, path)
     try:
         validated = table_schema(name).validate(frame, lazy=True)
