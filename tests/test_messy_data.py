@@ -370,6 +370,8 @@ def test_with_one_trust_its_rates_are_not_called_no_different_from_its_own(one_t
     funnel = peer.peer_funnel(peers, "admissions")
     sentence = say.funnel_sentence(funnel.points, "RX4", "Trust RX4", "Admissions")
     assert "the only trust in the funnel" in sentence and "1 trusts" not in sentence
+    ratios = peer.ratio_table({"admissions": funnel}, "RX4")
+    assert ratios["Peer funnel"].tolist() == ["Not compared (no other trust in the data)"]
 
 
 def test_a_trust_listed_without_monthly_rows_is_left_out_of_the_icon_matrix_saying_so():

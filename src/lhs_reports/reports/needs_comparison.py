@@ -258,7 +258,8 @@ def ratio_table(funnels: dict[str, object], trust_code: str, *,
     so disclosure control applies. A ratio is a complex calculation that needs no control
     itself, but beside the expected count it would give back a suppressed observed count
     (O = ratio x E / 100), so where the count is suppressed the ratio is too. A trust left out
-    of the funnels (``left_out``) gets one row per measure saying so.
+    of the funnels (``left_out``) gets one row per measure saying so; a trust alone in a
+    funnel is not compared.
     """
     from lhs_reports.disclosure import NHS_DIGITAL_SDC
 
@@ -278,7 +279,9 @@ def ratio_table(funnels: dict[str, object], trust_code: str, *,
             "Expected": f"{float(point['denominator']):,.1f}",
             "Standardised ratio (100 = as expected)": (
                 "*" if hidden else f"{float(point['value']):.1f}"),
-            "Peer funnel": str(point["significance"]),
+            "Peer funnel": (str(point["significance"])
+                            if len(funnel.points) > 1  # type: ignore[attr-defined]
+                            else COMPARISON_TEXT["no peers"]),
         })
     return pd.DataFrame(rows)
 
