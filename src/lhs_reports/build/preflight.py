@@ -134,7 +134,7 @@ def _check_folder(folder: Path, jobs: Sequence[Job], *, start: str | None = None
     """Check one data folder; return each organisation's latest month of monthly activity."""
     # Imported here: pandas and pandera are needed only when there are data to check.
     from lhs_reports.data.loaders import load_table
-    from lhs_reports.data.membership import refuse_trusts_without_rows, refuse_unlisted_trusts
+    from lhs_reports.data.membership import refuse_unlisted_trusts, warn_trusts_without_rows
     from lhs_reports.data.rows import latest_months, month_gaps
 
     declared = {str(job.parameters.get("trust_code")): set(job.parameters.get("missing_months")
@@ -163,7 +163,7 @@ def _check_folder(folder: Path, jobs: Sequence[Job], *, start: str | None = None
         if name == "activity_monthly":
             latest = latest_months(frame, table)
     refuse_unlisted_trusts(folder, frames)
-    refuse_trusts_without_rows(folder, frames, [
+    warn_trusts_without_rows(folder, frames, [
         (str(job.parameters["trust_code"]).upper(), job.params_path, job.family.table_names)
         for job in jobs if job.parameters.get("trust_code")])
     _check_period_ends(jobs, latest)

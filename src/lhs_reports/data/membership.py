@@ -1,15 +1,16 @@
-"""Whose rows: every trust a table has rows for is in the trusts table, and every trust with a
-parameter file has rows in each table its reports read.
+"""Whose rows: every trust a table has rows for is in the trusts table (else an error), and
+every trust with a parameter file has rows in each table its reports read (else a notice).
 
 Both are checks across tables (or across a table and the parameter files), so ``lhs-reports
 check`` makes them once all tables are read, before any report runs: a code mistyped in one
-file (``RX04`` for ``RX4``) or a trust whose rows were left out of an extract is named with
-the file and the fix, instead of a page across trusts silently counting a nameless trust, or a
-trust's reports failing one by one in the build.
+file (``RX04`` for ``RX4``) is refused with the file and the fix rather than a page across
+trusts silently counting a nameless trust; a trust whose rows were left out of an extract is
+named before the build, whose reports for it then fail on their own.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pandas as pd
 
 from lhs_reports.data.dictionary import TABLES
 from lhs_reports.data.layout import table_files
+from lhs_reports.data.rows import DataWarning
 from lhs_reports.errors import DataError
 
 
@@ -62,21 +64,29 @@ def refuse_unlisted_trusts(folder: Path, frames: Mapping[str, pd.DataFrame]) -> 
             f"the trusts table has {', '.join(sorted(listed)[:8])}")
 
 
-def refuse_trusts_without_rows(folder: Path, frames: Mapping[str, pd.DataFrame],
-                               needs: Iterable[tuple[str, Path, Iterable[str]]]) -> None:
-    """Each trust with a parameter file has rows in every table its reports read.
+def warn_trusts_without_rows(folder: Path, frames: Mapping[str, pd.DataFrame],
+                            needs: Iterable[tuple[str, Path, Iterable[str]]]) -> None:
+    """A notice for each trust with a parameter file but no rows in a table its reports read.
 
-    ``needs``: for each job, the trust's code, its parameter file and the tables it reads.
+    ``needs``: for each job, the trust's code, its parameter file and the tables it reads. Not
+    an error: one trust's reports fail on their own in the build (each report is isolated),
+    and the rest of the site is built; the notice says so before anything runs.
     """
     present = {name: set(frame["trust_code"].astype(str)) for name, frame in frames.items()
                if name == "trusts" or _by_trust(name)}
+    said: set[tuple[str, str]] = set()
     for code, params_path, tables in needs:
         for name in tables:
-            if name in present and code not in present[name]:
-                files = table_files(folder, name)
-                raise DataError(
-                    f"{code} has a parameter file but no rows in table '{name}'",
-                    path=files[0] if len(files) == 1 else folder / name, field="trust_code",
-                    hint=f"add {code}'s rows to the {name} data, or remove its parameter file "
+            if name in present and code not in present[name] and (code, name) not in said:
+                said.add((code, name))
+                warnings.warn(
+                    f"{code} has a parameter file but no rows in table '{name}' "
+                    f"({_where(folder, name)}): its reports that read it will fail; add its "
+                    "rows, or remove "
                     f"{params_path.parent.parent.name}/{params_path.parent.name}/"
-                    f"{params_path.name} until its data are there")
+                    f"{params_path.name} until its data are there", DataWarning, stacklevel=2)
+
+
+def _where(folder: Path, name: str) -> str:
+    files = table_files(folder, name)
+    return files[0].name if len(files) == 1 else f"{name}/"

@@ -132,7 +132,7 @@ def _contract() -> list[str]:
         f"({_code('12.0')}, as a database's REAL columns give them); a fraction, or a comma "
         "that does not separate thousands, is refused. Every trust with rows in a table is in "
         "the trusts table, and every trust with a parameter file has rows in each table its "
-        "reports read.", "",
+        f"reports read ({_code('lhs-reports check')} names one that has none).", "",
         "### A month with no data", "",
         "A monthly series may not skip a month. When an organisation has no data at all for "
         "a month, leave its rows out and declare the month in the organisation's parameter "
