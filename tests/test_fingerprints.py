@@ -108,6 +108,8 @@ def test_a_trust_file_removed_or_added_reruns_the_jobs_whose_lookup_it_answers(f
     assert planned["across/all"] == "run: data changed: data/activity_monthly/TAH.parquet removed"
     assert planned["trust/TAH"].startswith("run: data changed")
     assert planned["trust/RX4"] == planned["trust/RW5"] == "skip"
+    # A new trust's rows come with its row in the trusts table (check refuses them without).
+    write(trusts_table(["RX4", "RW5", "TAH", "RXT"]), folder_project / "data" / "trusts.csv")
     write(monthly_rows("RXT"), folder_project / "data" / "activity_monthly" / "RXT.parquet")
     assert "RXT.parquet added" in plan(folder_project)["across/all"]
 

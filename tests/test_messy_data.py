@@ -242,9 +242,13 @@ def test_a_trust_with_data_ending_early_or_no_discharges_is_left_out_saying_why(
     assert left["TAH"] == "its data end in January 2025; the period shown runs to March 2025"
     assert left["RX4"] == "no discharges in the 12 months to March 2025"
     funnels = flow_funnels.flow_funnels(monthly, period_end="2025-03")
-    # RX4 is still compared where it has patients: crisis contacts seen within 24 hours.
-    assert set(funnels) == {"crisis_24h"}
-    assert set(funnels["crisis_24h"].points.index) == {"RX4"}
+    # RX4 alone has patients for crisis contacts seen within 24 hours: one trust is no
+    # comparison, so no funnel, and the summary says why for each indicator.
+    assert funnels == {}
+    summary = flow_funnels.funnel_summary(funnels, trusts_table(["RX4", "TAH", "RW5"]))
+    assert len(summary) == len(flow_funnels.FUNNEL_INDICATORS)
+    assert set(summary["Limits"]) == {
+        "no funnel: fewer than 2 trusts have the 12 months to compare"}
 
 
 @pytest.fixture(scope="module")
@@ -320,3 +324,60 @@ def test_the_short_trust_s_activity_summary_covers_its_months_and_says_so(tmp_pa
     assert summary["Events in the 8 months"].iloc[0] == 8 * 40  # referrals
     assert activity_caption(data, period_end="2025-03") == (
         "Activity in the 8 months to 2025-03 (the data start in August 2024)")
+
+
+# -- one trust only: a page across trusts compares nothing, and says so -----------------------
+
+
+@pytest.fixture(scope="module")
+def one_trust(tmp_path_factory):
+    from lhs_reports.reports import needs_comparison as peer
+
+    folder = tmp_path_factory.mktemp("one")
+    population = population_rows("RX4")
+    write(trusts_table(["RX4"]), folder / "trusts.csv")
+    write(population, folder / "population.csv")
+    write(activity_by_group_rows(population), folder / "activity_by_group.csv")
+    monthly = monthly_rows("RX4", months=13)
+    monthly["month"] = pd.date_range(end="2025-03-01", periods=13, freq="MS")
+    write(monthly, folder / "activity_monthly.csv")
+    return peer.load_peer_data(folder, period_end="2025-03"), monthly
+
+
+def test_with_one_trust_the_flow_page_draws_no_funnel_and_says_why(one_trust):
+    from lhs_reports.reports import flow_funnels
+
+    funnels = flow_funnels.flow_funnels(one_trust[1], period_end="2025-03")
+    assert funnels == {}
+    summary = flow_funnels.funnel_summary(funnels, trusts_table(["RX4"]))
+    assert summary["Indicator"].tolist() == [i.title for i in flow_funnels.FUNNEL_INDICATORS]
+    assert set(summary["Limits"]) == {
+        "no funnel: fewer than 2 trusts have the 12 months to compare"}
+
+
+def test_with_one_trust_its_rates_are_not_called_no_different_from_its_own(one_trust):
+    from lhs_reports.reports import needs_comparison as peer
+    from lhs_reports.reports import needs_narrative as say
+
+    peers = one_trust[0]
+    comparison = peer.rate_comparison(peers, "RX4")
+    assert set(comparison["comparison"]) == {"no peers"}
+    table = peer.rate_comparison_table(comparison)
+    assert set(table["Compared with all trusts"]) == {"Not compared (no other trust in the data)"}
+    text = say.comparison_markdown(comparison, "St Mary's & Central")
+    assert "no evidence of a difference" not in text
+    assert "is the only trust in the data compared" in text
+    funnel = peer.peer_funnel(peers, "admissions")
+    sentence = say.funnel_sentence(funnel.points, "RX4", "Trust RX4", "Admissions")
+    assert "the only trust in the funnel" in sentence and "1 trusts" not in sentence
+    ratios = peer.ratio_table({"admissions": funnel}, "RX4")
+    assert ratios["Peer funnel"].tolist() == ["Not compared (no other trust in the data)"]
+
+
+def test_a_trust_listed_without_monthly_rows_is_left_out_of_the_icon_matrix_saying_so():
+    from lhs_reports.reports.flow import icon_matrix
+
+    monthly = monthly_rows("RX4", months=13)
+    matrix = icon_matrix(monthly, trusts_table(["RX4", "RXT"]), period_end="2025-01")
+    listed = matrix.set_index("Trust").loc["Trust RXT (RXT)"]
+    assert set(listed) == {"Left out: no monthly data"}

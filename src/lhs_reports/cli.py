@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lhs_reports import __version__
 from lhs_reports.build.outcome import ExecutionSettings
@@ -307,6 +308,19 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show_notice(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: Any = None, line: str | None = None) -> None:
+    """Data read with an adjustment (a :class:`~lhs_reports.data.rows.DataWarning`) is told as
+    a one-line notice, not as a Python warning quoting the package's source."""
+    if category.__name__ == "DataWarning":  # by name: importing it would import pandas
+        print(f"notice: {message}", file=sys.stderr)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``lhs-reports`` console script."""
     args = _parser().parse_args(argv)
@@ -314,7 +328,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "demo-data": _demo_data, "data-template": _data_template, "new": _new,
                 "init": _init}
     try:
-        return handlers[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_notice
+            return handlers[args.command](args)
     except LhsReportsError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -102,7 +102,13 @@ def shorten(value: object, width: int = 80) -> str:
     "'xxxxxxxxxxxxxx…' (1000 characters)"
     >>> shorten(3.5)
     '3.5'
+    >>> import numpy as np
+    >>> shorten(np.int64(45383))
+    '45383'
     """
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        # numpy scalars (a cell of a DataFrame) are quoted as the number a file shows
+        value = value.item()
     text = repr(value)
     if len(text) <= width:
         return text

@@ -134,16 +134,18 @@ def _check_folder(folder: Path, jobs: Sequence[Job], *, start: str | None = None
     """Check one data folder; return each organisation's latest month of monthly activity."""
     # Imported here: pandas and pandera are needed only when there are data to check.
     from lhs_reports.data.loaders import load_table
+    from lhs_reports.data.membership import refuse_unlisted_trusts, warn_trusts_without_rows
     from lhs_reports.data.rows import latest_months, month_gaps
 
     declared = {str(job.parameters.get("trust_code")): set(job.parameters.get("missing_months")
                                                            or [])
                 for job in jobs if job.parameters.get("trust_code")}
     latest: dict[str, str] = {}
+    frames = {}
     for name, table in TABLES.items():
         if not table_files(folder, name):
             continue
-        frame = load_table(folder, name)
+        frame = frames[name] = load_table(folder, name)
         _refuse_template_rows(folder, name, frame)
         if table.month_column is not None:
             _check_coverage(folder, name, frame, start, release)
@@ -161,6 +163,10 @@ def _check_folder(folder: Path, jobs: Sequence[Job], *, start: str | None = None
                     "as gaps on its pages)")
         if name == "activity_monthly":
             latest = latest_months(frame, table)
+    refuse_unlisted_trusts(folder, frames)
+    warn_trusts_without_rows(folder, frames, [
+        (str(job.parameters["trust_code"]).upper(), job.params_path, job.family.table_names)
+        for job in jobs if job.parameters.get("trust_code")])
     _check_period_ends(jobs, latest)
     return latest
 
@@ -168,13 +174,14 @@ def _check_folder(folder: Path, jobs: Sequence[Job], *, start: str | None = None
 def _refuse_template_rows(folder: Path, name: str, frame: Any) -> None:
     """A table still holding a data template's example rows (``EXAMPLE1``, from ``lhs-reports
     data-template``) is refused, naming the file and row: they would be published as data."""
+    from lhs_reports.data.headers import normalise_headers
     from lhs_reports.data.loaders import read_table_file
 
     columns = [c.name for c in TABLES[name].columns if c.code and c.name in frame.columns]
     if not any(frame[c].isin(EXAMPLE_CODES).any() for c in columns):
         return
     for path in table_files(folder, name):  # find the file and row a person would look at
-        rows = read_table_file(path)
+        rows = normalise_headers(read_table_file(path), TABLES[name])
         for column in columns:
             if column not in rows.columns:
                 continue
@@ -184,7 +191,7 @@ def _refuse_template_rows(folder: Path, name: str, frame: Any) -> None:
                 raise DataError(
                     f"table '{name}' still holds the template's example row "
                     f"{rows[column].iloc[position]}", path=path, field=column,
-                    row=position + 1,
+                    row=int(rows.index[position]) + 1,  # the file's row, empty ones counted
                     hint="replace the template's example rows with your own data, or delete "
                     "the file if the reports you build do not need this table (About the data "
                     "says which families need it)")
@@ -196,6 +203,7 @@ def _check_coverage(folder: Path, name: str, frame: Any, start: str | None,
     ``data.start`` and ``data.release``), naming the file and row of the first one."""
     import pandas as pd
 
+    from lhs_reports.data.headers import normalise_headers
     from lhs_reports.data.loaders import read_table_file
     from lhs_reports.data.rows import normalise_months
 
@@ -206,7 +214,8 @@ def _check_coverage(folder: Path, name: str, frame: Any, start: str | None,
     if not bool(pd.Series(outside).any()):
         return
     for path in table_files(folder, name):  # find the file and row a person would look at
-        rows = normalise_months(read_table_file(path), table, path)[column].dt.strftime("%Y-%m")
+        frame = normalise_headers(read_table_file(path), table)
+        rows = normalise_months(frame, table, path)[column].dt.strftime("%Y-%m")
         bad = ((rows < start) if start else False) | ((rows > release) if release else False)
         if bool(pd.Series(bad).any()):
             position = int(pd.Series(bad).to_numpy().argmax())

@@ -17,6 +17,7 @@ from lhs_reports.data import reads
 from lhs_reports.data.dictionary import TABLES, Table
 from lhs_reports.data.extract_manifest import MANIFEST_NAME as EXTRACT_MANIFEST
 from lhs_reports.data.extract_manifest import with_origin
+from lhs_reports.data.headers import normalise_headers
 from lhs_reports.data.io import read_table_file
 from lhs_reports.data.layout import table_files
 from lhs_reports.data.locations import find_project_root
@@ -107,7 +108,8 @@ def _load_validated(stamps: tuple[tuple[str, int, int], ...], name: str,
     files = [Path(path) for path, _, _ in stamps]
     table = TABLES[name]
     key = table.key[0]  # the organisation (or case study) a row belongs to
-    raw = [read_table_file(path) for path in files]
+    # Headers matched to the dictionary first: the rows are picked by organisation by name.
+    raw = [normalise_headers(read_table_file(path), table) for path in files]
     # A folder of files named after the organisations they hold (chosen by that name, or a
     # folder where any file is named like a code the table holds): each file holds only its
     # organisation's rows. Folders split another way (by year, say) are not held to that.

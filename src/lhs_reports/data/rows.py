@@ -4,11 +4,15 @@ Applied by :func:`~lhs_reports.data.schemas.validate_table` to every table read,
 and ``lhs-reports check`` refuse the same files with the same message (file, column, row, fix):
 
 - a table has rows;
-- organisation codes are matched whatever their case: ``rx4`` is read as ``RX4``;
+- organisation codes are matched whatever their case: ``rx4`` is read as ``RX4``; so are
+  values from a fixed list (``female`` is read as ``Female``);
 - a count left blank or written ``*`` (a suppressed extract) is refused with how to proceed;
-- months may be written ``YYYY-MM``, ``YYYY-MM-DD`` on the first of the month or
-  ``DD/MM/YYYY``; an end-of-month date (common in NHS publications) is read as its month, with a
-  :class:`DataWarning`; any other day is refused;
+- months may be written ``YYYY-MM``, ``April 2024``, ``Apr-24``, ``YYYY-MM-DD`` on the first
+  of the month or ``DD/MM/YYYY`` (:data:`MONTH_FORMATS`); an end-of-month date (common in NHS
+  publications) is read as its month, with a :class:`DataWarning`; any other day is refused,
+  and an Excel date serial number is refused naming the date it stands for;
+- counts written with thousands separators (``"1,234"``) are read as numbers; a fraction is
+  refused;
 - no month after the current one;
 - a count that is part of another (``crisis_contacts_24h`` of ``crisis_contacts``) is at most it;
 - a per-organisation file holds only that organisation's rows;
@@ -25,6 +29,7 @@ import datetime as dt
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lhs_reports.data.dictionary import Table
@@ -38,12 +43,27 @@ class DataWarning(UserWarning):
 #: The ways a month may be written in a data file, for people (the About the data page); the
 #: parser is :func:`_parse_month` with :func:`normalise_months`. Each pair: how, an example.
 MONTH_FORMATS: tuple[tuple[str, str], ...] = (
-    ("YYYY-MM", "2024-04"),
-    ("the first day of the month, YYYY-MM-DD", "2024-04-01"),
-    ("the first day of the month, DD/MM/YYYY", "01/04/2024"),
+    ("YYYY-MM (or YYYY/MM)", "2024-04"),
+    ("the month's name and year, as NHS England and NHS Digital publish it", "April 2024"),
+    ("the month's short name and year, as Excel shows a date formatted mmm-yy (or Apr 2024, "
+     "Apr-2024)", "Apr-24"),
+    ("the first day of the month, YYYY-MM-DD (a time of midnight may follow)", "2024-04-01"),
+    ("the first day of the month, DD/MM/YYYY (day first, the UK order)", "01/04/2024"),
     ("the last day of the month, in either date form: read as its calendar month (with a "
      "notice)", "2024-04-30"),
 )
+
+#: The strptime formats :func:`_parse_month` tries, in order (``%b``/``%B`` are English month
+#: names, matched in any case). A two-digit year follows a hyphen only (Excel's ``Apr-24``):
+#: ``Feb 24`` may be a day without its year, so it is refused.
+_MONTH_PARSE_FORMATS: tuple[str, ...] = (
+    "%Y-%m", "%Y/%m", "%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d-%m-%Y",
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M", "%B %Y", "%B-%Y", "%B-%y", "%b %Y", "%b-%Y", "%b-%y",
+)
+
+#: Excel's date serial numbers for 1 January 1980 and 1 January 2100 (day 1 is 1900-01-01).
+_EXCEL_SERIALS = (29221, 73051)
 
 #: How an analyst declares a month with no data (see the trust parameter model).
 MISSING_MONTHS_HINT = (
@@ -55,7 +75,9 @@ MISSING_MONTHS_HINT = (
 def _row(frame: pd.DataFrame, position: int) -> int:
     """The 1-based data row a person reading the file would count."""
     label = frame.index[position]
-    return int(label) + 1 if isinstance(label, int | float) else position + 1
+    # A label, not the position: rows dropped on reading (empty ones) keep the others' numbers.
+    numeric = isinstance(label, int | float | np.integer | np.floating)
+    return int(label) + 1 if numeric else position + 1
 
 
 def require_rows(frame: pd.DataFrame, table: Table, path: str | Path | None) -> None:
@@ -82,6 +104,61 @@ def refuse_placeholders(frame: pd.DataFrame, table: Table, path: str | Path | No
                 f"column '{column.name}' of table '{table.name}' is {what}: a count is needed "
                 "in every row", path=path, field=column.name, row=_row(frame, position),
                 hint=MISSING_MONTHS_HINT)
+
+
+#: A count written with thousands separators, as Excel's number format writes it: ``1,234``.
+_THOUSANDS = r"^\d{1,3}(,\d{3})+$"
+
+
+def normalise_counts(frame: pd.DataFrame, table: Table, path: str | Path | None
+                     ) -> pd.DataFrame:
+    """Counts as whole numbers: ``"1,234"`` read as 1234, ``12.0`` as 12 (a new frame when any
+    changes); a fraction or a comma that does not separate thousands is refused.
+
+    Examples
+    --------
+    >>> from lhs_reports.data.dictionary import TABLES
+    >>> frame = pd.DataFrame({"population": ["1,234", "56", "1,000,000"]})
+    >>> normalise_counts(frame, TABLES["population"], None)["population"].tolist()
+    ['1234', '56', '1000000']
+    """
+    adjusted = frame
+    for column in table.columns:
+        if column.type != "int" or column.name not in frame.columns:
+            continue
+        values = frame[column.name]
+        if pd.api.types.is_float_dtype(values):
+            fraction = (values.notna() & (values % 1 != 0)).to_numpy()
+            if fraction.any():
+                position = int(fraction.argmax())
+                raise DataError(
+                    f"column '{column.name}' of table '{table.name}' is not a whole number "
+                    f"(value: {values.iloc[position]:g})", path=path, field=column.name,
+                    row=_row(frame, position),
+                    hint=f"{column.name} holds {column.unit}, whole numbers: check the column "
+                    "is not an average or a rate, and round or re-count in the extract")
+            continue
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.astype("string").str.strip()
+        commas = text.str.contains(",", regex=False).fillna(False)
+        if not commas.any():
+            continue
+        grouped = text.str.fullmatch(_THOUSANDS).fillna(False)
+        odd = (commas & ~grouped).to_numpy()
+        if odd.any():
+            position = int(odd.argmax())
+            raise DataError(
+                f"column '{column.name}' of table '{table.name}' has a comma that is not a "
+                f"thousands separator (value: {shorten(values.iloc[position], 40)})",
+                path=path, field=column.name, row=_row(frame, position),
+                hint="write counts as whole numbers (1234 or 1,234); a decimal comma or a list "
+                "of numbers in one cell cannot be read as a count")
+        if adjusted is frame:
+            adjusted = frame.copy()
+        cleaned = text.str.replace(",", "", regex=False).astype(object)
+        adjusted[column.name] = cleaned.where(commas, values)
+    return adjusted
 
 
 def normalise_codes(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
@@ -111,6 +188,35 @@ def normalise_codes(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     return adjusted
 
 
+def normalise_labels(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Values of a column with allowed text values in the dictionary's spelling, whatever their
+    case and surrounding spaces (``female``, ``WHITE `` read as ``Female``, ``White``); a new
+    frame when any changes. Values that match none are left for validation to refuse.
+
+    Examples
+    --------
+    >>> from lhs_reports.data.dictionary import TABLES
+    >>> frame = pd.DataFrame({"sex": ["female", "MALE ", "Other"]})
+    >>> normalise_labels(frame, TABLES["population"])["sex"].tolist()
+    ['Female', 'Male', 'Other']
+    """
+    adjusted = frame
+    for column in table.columns:
+        if (column.allowed is None or column.name not in frame.columns
+                or not all(isinstance(value, str) for value in column.allowed)):
+            continue
+        spelling = {str(value).lower(): value for value in column.allowed}
+        values = frame[column.name]
+        matched = values.astype("string").str.strip().str.lower().map(spelling)
+        changed = (matched.notna() & (matched != values.astype("string"))).fillna(False)
+        if not changed.any():
+            continue
+        if adjusted is frame:
+            adjusted = frame.copy()
+        adjusted[column.name] = matched.astype(object).where(changed, values.astype(object))
+    return adjusted
+
+
 def order_categories(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     """Columns with a reading order as ordered categoricals in the dictionary's order.
 
@@ -135,12 +241,41 @@ def _parse_month(value: object) -> pd.Timestamp | None:
     if isinstance(value, pd.Timestamp | dt.date):
         return pd.Timestamp(value)
     text = str(value).strip()
-    for fmt in ("%Y-%m", "%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
+    for fmt in _MONTH_PARSE_FORMATS:
         try:
             return pd.Timestamp(dt.datetime.strptime(text, fmt))
         except ValueError:
             continue
     return None
+
+
+def _excel_serial(value: object) -> pd.Timestamp | None:
+    """The date an Excel serial number (a date cell saved as a number) stands for, if it is one.
+
+    Examples
+    --------
+    >>> _excel_serial(45383)
+    Timestamp('2024-04-01 00:00:00')
+    >>> _excel_serial("2024") is None
+    True
+    """
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    if not (number.is_integer() and _EXCEL_SERIALS[0] <= number < _EXCEL_SERIALS[1]):
+        return None
+    return pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(number))
+
+
+def _unreadable_month_hint(value: object) -> str:
+    serial = _excel_serial(value)
+    if serial is not None:
+        return (f"this looks like an Excel date serial number ({str(value).strip()} is "
+                f"{serial.date()}): format the column as a date (or as text YYYY-MM) in Excel "
+                "and save the CSV again")
+    return "write months in one of the ways the About the data page lists: " + ", ".join(
+        example for _, example in MONTH_FORMATS[:-1])
 
 
 def normalise_months(frame: pd.DataFrame, table: Table, path: str | Path | None
@@ -160,10 +295,10 @@ def normalise_months(frame: pd.DataFrame, table: Table, path: str | Path | None
         raise DataError(
             f"column '{column}' of table '{table.name}' is not a month "
             f"(value: {shorten(raw.iloc[position], 40)})", path=path, field=column,
-            row=_row(frame, position),
-            hint="write months as YYYY-MM (2024-04) or the first day of the month "
-            "(2024-04-01)")
+            row=_row(frame, position), hint=_unreadable_month_hint(raw.iloc[position]))
     stamps = pd.DatetimeIndex(parsed)
+    if stamps.tz is not None:  # a warehouse's timestamp with a zone: its wall-clock month
+        stamps = stamps.tz_localize(None)
     month_end = stamps.is_month_end & (stamps.day != 1)
     other = (stamps.day != 1) & ~month_end
     if other.any():
@@ -171,18 +306,25 @@ def normalise_months(frame: pd.DataFrame, table: Table, path: str | Path | None
         raise DataError(
             f"column '{column}' of table '{table.name}' holds a date in the middle of a month "
             f"({stamps[position].date()})", path=path, field=column, row=_row(frame, position),
-            hint="one row per calendar month: give the month (YYYY-MM) or its first day")
+            hint=_mid_month_hint(raw.iloc[position]))
     if month_end.any():
         warnings.warn(
             f"{Path(str(path)).name if path else table.name}: column '{column}' gives "
             f"end-of-month dates ({stamps[month_end][0].date()}, ...); each is read as its "
             "calendar month", DataWarning, stacklevel=2)
     months = stamps.to_period("M").to_timestamp()
-    if stamps.tz is not None:  # pragma: no cover - month columns are dates
-        months = months.tz_localize(None)
     adjusted = frame.copy()
     adjusted[column] = months.to_numpy()
     return adjusted
+
+
+def _mid_month_hint(value: object) -> str:
+    hint = "one row per calendar month: give the month (YYYY-MM) or its first day"
+    if "/" not in str(value):
+        return hint
+    return (f"{hint}. Dates with slashes are read day first (DD/MM/YYYY, the UK order); a "
+            "file in US order (MM/DD/YYYY) reads 04/01/2024 as 4 January: save it with UK "
+            "dates or as YYYY-MM")
 
 
 def refuse_future_months(frame: pd.DataFrame, table: Table, path: str | Path | None, *,

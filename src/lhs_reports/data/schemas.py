@@ -15,9 +15,12 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from lhs_reports.data.dictionary import TABLES, Column, Table
+from lhs_reports.data.headers import normalise_headers
 from lhs_reports.data.rows import (
     check_subsets,
     normalise_codes,
+    normalise_counts,
+    normalise_labels,
     normalise_months,
     order_categories,
     refuse_future_months,
@@ -68,6 +71,7 @@ def validate_table(frame: pd.DataFrame, name: str, *, path: str | Path | None = 
     """
     table = TABLES[name]
     require_rows(frame, table, path)
+    frame = normalise_headers(frame, table)
     missing = [c for c in table.required_columns if c not in frame.columns]
     if missing:
         raise DataError(
@@ -76,11 +80,14 @@ def validate_table(frame: pd.DataFrame, name: str, *, path: str | Path | None = 
             field=missing[0],
             hint=f"the {table.title.lower()} table needs columns "
             f"{', '.join(table.required_columns)} (see the data dictionary on the site's "
-            "'About the data' page, or `lhs-reports data-template` for a template)",
+            "'About the data' page, or `lhs-reports data-template` for a template); this "
+            f"file's columns are {shorten(', '.join(map(str, frame.columns)), 200)}",
         )
     frame = with_defaults(frame, table)
     refuse_placeholders(frame, table, path)
+    frame = normalise_counts(frame, table, path)
     frame = normalise_codes(frame, table)
+    frame = normalise_labels(frame, table)
     frame = normalise_months(frame, table, path)
     try:
         validated = table_schema(name).validate(frame, lazy=True)

@@ -241,7 +241,8 @@ def icon_matrix(monthly: pd.DataFrame, trusts: pd.DataFrame, *, period_end: str,
 
     An organisation whose data end before ``period_end`` (it stopped reporting, or reports
     late) is left out: its latest point is not this period's, so every cell says so and why,
-    rather than showing an old month's icon as if it were current.
+    rather than showing an old month's icon as if it were current; one in the trusts table
+    with no monthly rows is left out saying so.
 
     Examples
     --------
@@ -264,7 +265,10 @@ def icon_matrix(monthly: pd.DataFrame, trusts: pd.DataFrame, *, period_end: str,
         own = settings.get(code)
         mine = monthly.loc[monthly["trust_code"] == code]
         row: dict[str, str] = {"Trust": f"{getattr(own, 'trust_name', name)} ({code})"}
-        if not mine.empty and mine["month"].max() < end:
+        if mine.empty:  # in the trusts table, but no monthly rows: nothing to chart
+            rows.append(row | {i.title: "Left out: no monthly data" for i in INDICATORS})
+            continue
+        if mine["month"].max() < end:
             why = str(coverage_gap(mine["month"], period_end)).split(";")[0]
             rows.append(row | {i.title: f"Left out: {why}" for i in INDICATORS})
             continue

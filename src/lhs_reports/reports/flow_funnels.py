@@ -25,6 +25,10 @@ from lhs_reports.reports.periods import COMPARISON_MONTHS, coverage_gap, reporti
 FUNNEL_INDICATORS: tuple[Indicator, ...] = tuple(i for i in INDICATORS
                                                  if i.kind == "proportion")
 
+#: The fewest trusts a funnel compares: one trust alone sits on its own average, inside any
+#: limits, which would read as "no trust stands out" when nothing was compared.
+MIN_FUNNEL_TRUSTS = 2
+
 
 def latest_year_totals(monthly: pd.DataFrame, indicator: Indicator, *, period_end: str
                        ) -> pd.DataFrame:
@@ -84,8 +88,9 @@ def left_out(monthly: pd.DataFrame, *, period_end: str) -> dict[str, str]:
 
 def flow_funnels(monthly: pd.DataFrame, *, period_end: str) -> dict[str, Any]:
     """An overdispersion-adjusted proportion funnel (99.8% limits) per funnel indicator, of the
-    trusts that can be compared (:func:`left_out` names the others); an indicator no trust can
-    be compared on has no funnel."""
+    trusts that can be compared (:func:`left_out` names the others); an indicator fewer than
+    :data:`MIN_FUNNEL_TRUSTS` trusts can be compared on has no funnel (:func:`funnel_summary`
+    says so)."""
     import warnings
 
     from lhs_reports.stats.funnel import overdispersed_funnel
@@ -93,7 +98,7 @@ def flow_funnels(monthly: pd.DataFrame, *, period_end: str) -> dict[str, Any]:
     funnels = {}
     for indicator in FUNNEL_INDICATORS:
         totals = latest_year_totals(monthly, indicator, period_end=period_end)
-        if totals.empty:
+        if len(totals) < MIN_FUNNEL_TRUSTS:
             continue
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always")  # the result says whether it was adjusted
@@ -104,13 +109,26 @@ def flow_funnels(monthly: pd.DataFrame, *, period_end: str) -> dict[str, Any]:
 
 
 def funnel_summary(funnels: dict[str, Any], trusts: pd.DataFrame) -> pd.DataFrame:
-    """One row per indicator: the all-trust value, overdispersion and the trusts outside."""
-    from lhs_reports.reports.flow_indicators import INDICATORS_BY_ID
+    """One row per funnel indicator: the all-trust value, overdispersion and the trusts outside;
+    an indicator without a funnel says why (too few trusts to compare).
 
+    Examples
+    --------
+    >>> trusts = pd.DataFrame({"trust_code": ["RX4"], "trust_name": ["Northern"]})
+    >>> funnel_summary({}, trusts)["Limits"].iloc[0]
+    'no funnel: fewer than 2 trusts have the 12 months to compare'
+    """
     names = dict(zip(trusts["trust_code"], trusts["trust_name"], strict=True))
     rows = []
-    for indicator_id, funnel in funnels.items():
-        indicator = INDICATORS_BY_ID[indicator_id]
+    for indicator in FUNNEL_INDICATORS:
+        funnel = funnels.get(indicator.id)
+        if funnel is None:
+            rows.append({"Indicator": indicator.title, "All trusts": "–",
+                         "Overdispersion (φ)": "–",
+                         "Limits": f"no funnel: fewer than {MIN_FUNNEL_TRUSTS} trusts have the "
+                         f"{COMPARISON_MONTHS} months to compare",
+                         "Outside the 99.8% limits": "–"})
+            continue
         points = funnel.points
         outside = points.loc[points["outlier"].notna()]
         rows.append({

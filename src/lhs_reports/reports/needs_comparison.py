@@ -172,6 +172,8 @@ def rate_comparison(peers: PeerData, trust_code: str) -> pd.DataFrame:
               .groupby("age_band", as_index=False, sort=False, observed=True).sum()
               .assign(trust_code=ALL_TRUSTS))
     left_out = trust_code in peers.left_out
+    # The trust alone among the comparators: "all trusts" is its own rate, no comparison.
+    alone = set(peers.comparators["trust_code"].astype(str)) <= {trust_code}
     everyone = rates_from_ages(pooled, by="trust_code").set_index("measure")
     rows = []
     for measure in GROUP_MEASURES:
@@ -184,8 +186,9 @@ def rate_comparison(peers: PeerData, trust_code: str) -> pd.DataFrame:
             "lower_ci": float(row["lower_ci"]),
             "upper_ci": float(row["upper_ci"]),
             "benchmark": float(benchmark),
-            "comparison": "left out" if left_out else benchmark_comparison(
-                float(row["lower_ci"]), float(row["upper_ci"]), float(benchmark)),
+            "comparison": "left out" if left_out else "no peers" if alone
+            else benchmark_comparison(float(row["lower_ci"]), float(row["upper_ci"]),
+                                      float(benchmark)),
             "reason": row.get("reason"),
         })
     return pd.DataFrame(rows)
@@ -197,6 +200,7 @@ COMPARISON_TEXT = {
     "similar": "No significant difference",
     "not compared": "Not compared (fewer than 10 events)",
     "left out": "Not compared (left out: see the note)",
+    "no peers": "Not compared (no other trust in the data)",
 }
 
 
@@ -254,7 +258,8 @@ def ratio_table(funnels: dict[str, object], trust_code: str, *,
     so disclosure control applies. A ratio is a complex calculation that needs no control
     itself, but beside the expected count it would give back a suppressed observed count
     (O = ratio x E / 100), so where the count is suppressed the ratio is too. A trust left out
-    of the funnels (``left_out``) gets one row per measure saying so.
+    of the funnels (``left_out``) gets one row per measure saying so; a trust alone in a
+    funnel is not compared.
     """
     from lhs_reports.disclosure import NHS_DIGITAL_SDC
 
@@ -274,7 +279,9 @@ def ratio_table(funnels: dict[str, object], trust_code: str, *,
             "Expected": f"{float(point['denominator']):,.1f}",
             "Standardised ratio (100 = as expected)": (
                 "*" if hidden else f"{float(point['value']):.1f}"),
-            "Peer funnel": str(point["significance"]),
+            "Peer funnel": (str(point["significance"])
+                            if len(funnel.points) > 1  # type: ignore[attr-defined]
+                            else COMPARISON_TEXT["no peers"]),
         })
     return pd.DataFrame(rows)
 

@@ -43,6 +43,9 @@ def comparison_sentence(row: pd.Series, trust_name: str) -> str:
                                             row["benchmark"])
     stated = (f"{label}: {name}'s age-standardised rate, {value} per 100,000 "
               f"(95% CI {lower} to {upper}), ")
+    if row["comparison"] == "no peers":
+        return stated + (f"is not compared: {name} is the only trust in the data compared, so "
+                         "the rate for all trusts is its own.")
     if row["comparison"] == "left out":
         return stated + (f"is not compared with the rate for all trusts: {name} is left out of "
                          "these comparisons (see the note).")
@@ -124,14 +127,14 @@ def funnel_sentence(points: pd.DataFrame, trust_code: str, trust_name: str, labe
     >>> print(funnel_sentence(points, "RW5", "Westbrook", "Admissions",
     ...                       left_out={"RW5": "8 months of data; the comparison needs 12"}))
     Admissions: Westbrook is left out of the peer funnel (8 months of data; the comparison needs
-    12). 1 trusts are compared.
+    12). 1 trust is compared.
     """
     from lhs_reports.disclosure import suppress_counts
 
     if trust_code not in points.index:
         why = (left_out or {}).get(trust_code, "not in the data compared")
         return (f"{label}: {md_escape(trust_name)} is left out of the peer funnel "
-                f"({md_escape(why)}). {len(points)} trusts are compared.")
+                f"({md_escape(why)}). {_compared(len(points))}")
     row = points.loc[trust_code]
     # The observed count is published, so it follows disclosure control like a table cell;
     # when it is suppressed the ratio is left out too, as ratio x expected would give it back.
@@ -139,7 +142,14 @@ def funnel_sentence(points: pd.DataFrame, trust_code: str, trust_name: str, labe
     observed = control["display"].iloc[0]
     ratio = ("" if control["suppressed"].iloc[0]
              else f", a standardised ratio of {row['value']:.0f} (100 = as expected)")
-    return (f"{label}: {md_escape(trust_name)} had {observed} against "
-            f"{row['denominator']:,.0f} expected at all-trust age-specific rates{ratio}. "
-            f"It lies {FUNNEL_READING[str(row['significance'])]}. "
-            f"{len(points)} trusts are compared.")
+    stated = (f"{label}: {md_escape(trust_name)} had {observed} against "
+              f"{row['denominator']:,.0f} expected at all-trust age-specific rates{ratio}. ")
+    if len(points) == 1:
+        return stated + ("It is the only trust in the funnel, so the all-trust rates are its "
+                         "own: the funnel cannot show how it compares with peers.")
+    return stated + (f"It lies {FUNNEL_READING[str(row['significance'])]}. "
+                     f"{_compared(len(points))}")
+
+
+def _compared(count: int) -> str:
+    return "1 trust is compared." if count == 1 else f"{count} trusts are compared."

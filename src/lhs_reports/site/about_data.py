@@ -115,7 +115,24 @@ def _contract() -> list[str]:
         "and fix.", "",
         "### Months", "",
         "A month may be written as:", "", months, "",
-        "Any other day of the month, or a month after the current one, is refused.", "",
+        "Any other day of the month, or a month after the current one, is refused. Dates with "
+        "slashes are read day first (the UK order). A date Excel saved as a number (a serial "
+        f"such as {_code('45383')}) is refused, naming the date it stands for: format the "
+        "column as a date and save again.", "",
+        "### Files from Excel or a warehouse", "",
+        "A CSV file may be UTF-8, with or without a byte-order mark (Excel's *CSV UTF-8*), or "
+        "Windows-1252 (Excel's plain *CSV*: read with a notice, as another encoding would "
+        "garble accented names). Wholly empty rows, and unnamed columns with nothing in them, "
+        "are ignored; a row keeps its number in the file in messages. Column names are "
+        f"matched whatever their case and spacing ({_code('Trust Code')} is "
+        f"{_code('trust_code')}), values from a fixed list whatever their case "
+        f"({_code('female')} is {_code('Female')}), and columns not listed here are ignored. "
+        "Counts may have "
+        f"thousands separators ({_code('1,234')}) and may be written as whole decimals "
+        f"({_code('12.0')}, as a database's REAL columns give them); a fraction, or a comma "
+        "that does not separate thousands, is refused. Every trust with rows in a table is in "
+        "the trusts table, and every trust with a parameter file has rows in each table its "
+        f"reports read ({_code('lhs-reports check')} names one that has none).", "",
         "### A month with no data", "",
         "A monthly series may not skip a month. When an organisation has no data at all for "
         "a month, leave its rows out and declare the month in the organisation's parameter "
