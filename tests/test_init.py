@@ -24,6 +24,7 @@ from lhs_reports.project_init import TEMPLATE, project_files
 
 from .handmade import (
     activity_by_group_rows,
+    build_site,
     population_rows,
     trusts_table,
     varied_monthly,
@@ -499,3 +500,29 @@ def test_a_template_left_with_its_example_rows_is_refused_naming_file_and_row(tm
     assert "delete the file" in err
     (root / "data" / "lhs_survey.csv").unlink()
     assert run("--project", str(root), "check")[0] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_a_project_of_one_trust_builds_every_report_and_compares_it_with_nobody(tmp_path):
+    # An analyst serving a single trust: its pages across trusts have no peers to show.
+    root = init(tmp_path)
+    data = root / "data"
+    trusts = trusts_table(["RX4"]).drop(columns="synthetic")
+    trusts["trust_name"] = "St Mary's & Central NHS Trust"
+    write(trusts, data / "trusts.csv")
+    write(varied_monthly("RX4", 18), data / "activity_monthly.csv")
+    population = population_rows("RX4")
+    write(population, data / "population.csv")
+    write(activity_by_group_rows(population), data / "activity_by_group.csv")
+    assert run("--project", str(root), "new", "trust", "RX4", "--name",
+               "St Mary's & Central NHS Trust")[0] == 0
+    status, out = build_site(root)
+    assert status == 0, out
+    pages = _pages(root)
+    needs = pages["needs_assessment/RX4.html"]
+    assert "St Mary&#x27;s &amp; Central" in needs or "St Mary&#39;s &amp; Central" in needs
+    assert "Funnel plot" not in needs  # no funnel of the trust against itself
+    assert "no evidence of a difference" not in needs
+    assert "fewer than 2 trusts have the 12 months to compare" in pages[
+        "flow_variation/all-trusts.html"]

@@ -329,7 +329,7 @@ def population_mix(peers: PeerData, trust_code: str) -> pd.DataFrame:
 def population_mix_table(mix: pd.DataFrame) -> pd.DataFrame:
     """The mix as a reader sees it."""
     return pd.DataFrame({
-        "": mix["segment"],
+        "Segment": mix["segment"],
         "Group": mix["group"],
         "This trust (% of residents)": mix["trust_share"].map("{:.1f}".format),
         "All trusts (%)": mix["all_share"].map("{:.1f}".format),
