@@ -15,8 +15,8 @@ from lhs_reports.audit import scan_site
 from lhs_reports.cli import EXIT_USER_ERROR, main
 from lhs_reports.data.dictionary import EXAMPLE_CODES, ORGANISATION_CODE, TABLES
 from lhs_reports.data.loaders import load_table
+from lhs_reports.data.months import MONTH_FORMATS, normalise_months
 from lhs_reports.data.origin import data_are_synthetic
-from lhs_reports.data.rows import MONTH_FORMATS, normalise_months
 from lhs_reports.data.sources import MHSDS_SOURCES
 from lhs_reports.data.templates import template_csv, write_templates
 from lhs_reports.errors import ParameterError, RenderError

@@ -205,7 +205,7 @@ def _check_coverage(folder: Path, name: str, frame: Any, start: str | None,
 
     from lhs_reports.data.headers import normalise_headers
     from lhs_reports.data.loaders import read_table_file
-    from lhs_reports.data.rows import normalise_months
+    from lhs_reports.data.months import normalise_months
 
     table = TABLES[name]
     column = str(table.month_column)

@@ -16,12 +16,12 @@ from pandera.errors import SchemaErrors
 
 from lhs_reports.data.dictionary import TABLES, Column, Table
 from lhs_reports.data.headers import normalise_headers
+from lhs_reports.data.months import normalise_months
 from lhs_reports.data.rows import (
     check_subsets,
     normalise_codes,
     normalise_counts,
     normalise_labels,
-    normalise_months,
     order_categories,
     refuse_future_months,
     refuse_placeholders,

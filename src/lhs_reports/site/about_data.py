@@ -3,7 +3,7 @@
 Everything on it comes from the same objects the loaders validate with: the tables and columns
 of :mod:`lhs_reports.data.dictionary` (types, units, allowed values, which counts are part of
 another, optional columns, the key), the layouts of :mod:`lhs_reports.data.layout`, the month
-formats of :mod:`lhs_reports.data.rows`, the templates of :mod:`lhs_reports.data.templates`,
+formats of :mod:`lhs_reports.data.months`, the templates of :mod:`lhs_reports.data.templates`,
 the sources of :mod:`lhs_reports.data.sources`, and the catalogue's ``tables`` for the report
 families that need each table. Only the opening paragraph depends on whether the data are
 synthetic. Text is Markdown; every value is escaped.
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from lhs_reports.data.dictionary import ORGANISATION_CODE, TABLES, Column, Table
 from lhs_reports.data.layout import TABLE_SUFFIXES
-from lhs_reports.data.rows import MONTH_FORMATS
+from lhs_reports.data.months import MONTH_FORMATS
 from lhs_reports.data.sources import CAVEAT, MHSDS_SOURCES
 from lhs_reports.data.templates import SITE_FOLDER
 from lhs_reports.params import ReportFamily
