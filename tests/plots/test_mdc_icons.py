@@ -11,8 +11,14 @@ import pandas as pd
 import pytest
 
 from lhs_reports.plots import mdc_icons
-from lhs_reports.plots.mdc_icons import (ASSURANCE_ICONS, VARIATION_ICONS, Icon, IconCell,
-                                         icon_cell, icon_key_html)
+from lhs_reports.plots.mdc_icons import (
+    ASSURANCE_ICONS,
+    VARIATION_ICONS,
+    Icon,
+    IconCell,
+    icon_cell,
+    icon_key_html,
+)
 from lhs_reports.stats.spc import assurance_icon, variation_icon, xmr
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -75,12 +75,14 @@ _PURPLE = "#361475"
 
 #: Variation icons by the names :func:`lhs_reports.stats.spc.variation_icon` returns.
 VARIATION_ICONS: Final[dict[str, _Spec]] = {
-    "common_cause": _Spec("Common cause variation", "Common cause", "common", _GREY, _GREY,
-                          _DARK_GREY, ""),
+    "common_cause": _Spec("Common cause variation", "Common cause", "common",
+                          _GREY, _GREY, _DARK_GREY, ""),
     "improvement_high": _Spec("Special cause variation: improvement (high)",
-                              "Improvement (higher)", "improvement", _BLUE, _LIGHT_BLUE, _BLUE, "H"),
+                              "Improvement (higher)", "improvement",
+                              _BLUE, _LIGHT_BLUE, _BLUE, "H"),
     "improvement_low": _Spec("Special cause variation: improvement (low)",
-                             "Improvement (lower)", "improvement", _BLUE, _LIGHT_BLUE, _BLUE, "L"),
+                             "Improvement (lower)", "improvement",
+                             _BLUE, _LIGHT_BLUE, _BLUE, "L"),
     "concern_high": _Spec("Special cause variation: concern (high)", "Concern (higher)",
                           "concern", _ORANGE, _LIGHT_ORANGE, _BROWN, "H"),
     "concern_low": _Spec("Special cause variation: concern (low)", "Concern (lower)",
@@ -96,7 +98,8 @@ ASSURANCE_ICONS: Final[dict[str, _Spec]] = {
     "consistent_pass": _Spec("Assurance: the target is consistently met",
                              "Consistently meets target", "pass", _BLUE, _BLUE, _BLUE, "P"),
     "consistent_fail": _Spec("Assurance: the target is consistently missed",
-                             "Consistently misses target", "fail", _ORANGE, _ORANGE, _BROWN, "F"),
+                             "Consistently misses target", "fail",
+                             _ORANGE, _ORANGE, _BROWN, "F"),
     "inconsistent": _Spec("Assurance: hit and miss, the target lies within the process limits",
                           "Hit and miss", "hit_and_miss", _GREY, _GREY, _DARK_GREY, "?"),
 }

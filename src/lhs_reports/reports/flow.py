@@ -282,7 +282,7 @@ def icon_matrix(monthly: pd.DataFrame, trusts: pd.DataFrame, *, period_end: str,
                 cell = icon_cell(panel.icons["variation"], assurance) or cell
             elif panel.result is not None and assurance is not None:
                 # No latest value to judge, but the limits still give assurance: say both.
-                cell += f"; {ASSURANCE_ICONS[assurance].short.lower()}"
+                cell = f"{cell}; {ASSURANCE_ICONS[assurance].short.lower()}"
             row[panel.indicator.title] = cell
         rows.append(row)
     return pd.DataFrame(rows)
