@@ -247,7 +247,7 @@ class IconCell:
         """The cell's content as HTML (package markup only; no text from data)."""
         icons = "".join(icon.svg(decorative=self.with_text) for icon in self.icons)
         if not self.with_text:
-            return f'<span class="lhs-mdc-icons">{icons}</span>'
+            return f'<span class="lhs-mdc-icons lhs-mdc-alone">{icons}</span>'
         return (f'<span class="lhs-mdc-icons">{icons}</span> '
                 f'<span class="lhs-mdc-text">{escape(str(self))}</span>')
 
