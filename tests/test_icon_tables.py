@@ -11,7 +11,13 @@ import pandas as pd
 from lhs_reports import notebook as nb
 from lhs_reports.audit.pages import audit_page
 from lhs_reports.plots.mdc_icons import Icon, IconCell
-from lhs_reports.reports.flow import flow_panels, icon_matrix, icon_summary
+from lhs_reports.reports.flow import (
+    flow_panels,
+    icon_matrix,
+    icon_summary,
+    record_panels,
+    recorded_icon_cell,
+)
 
 from .handmade import trusts_table, varied_monthly
 
@@ -91,3 +97,20 @@ def test_icon_cells_pass_disclosure_control_untouched():
     shown = nb.publishable(frame)
     assert shown.loc[0, "Variation"] is cell and shown.loc[0, "Patients"] == "*"
     assert "Common cause; hit and miss" in nb.table_text(frame)
+
+
+def test_an_organisation_page_can_draw_the_same_icons_from_the_recorded_results(monkeypatch):
+    import lhs_reports.results
+
+    recorded: dict[str, object] = {}
+    monkeypatch.setattr(lhs_reports.results, "record",
+                        lambda name, value, **_: recorded.__setitem__(name, value))
+    short = varied_monthly("RW5", 5)
+    for monthly in (_shifted("RX4", by=40), short):
+        panels = flow_panels(monthly, period_end="2025-03", targets={"crisis_24h": 50.0})
+        record_panels(panels)
+        summary = icon_summary(panels)
+        for panel, shown in zip(panels, summary["Variation"], strict=True):
+            again = recorded_icon_cell(recorded, panel.indicator.id, with_text=True)
+            assert str(again).split(";")[0] == str(shown)
+    assert str(recorded_icon_cell(recorded, "crisis_24h")) == "Too few points for process limits"

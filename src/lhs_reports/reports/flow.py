@@ -18,7 +18,7 @@ from lhs_reports.reports.flow_indicators import INDICATORS, INDICATORS_BY_ID, In
 
 __all__ = ["INDICATORS", "INDICATORS_BY_ID", "MIN_POINTS_FOR_LIMITS", "FlowPanel", "Indicator",
            "flow_panels", "icon_summary", "indicator_series", "panel_alt_text", "panel_chart",
-           "period_totals", "record_panels"]
+           "period_totals", "record_panels", "recorded_icon_cell"]
 
 #: Points a period needs before its process limits are drawn: the methods page's baseline
 #: (Making Data Count: limits from fewer points are unreliable; 15-20 are better). Below it a
@@ -219,6 +219,34 @@ def record_panels(panels: list[FlowPanel]) -> None:
                else panel.icons["variation"] or "not_calculated")
         record(f"{key}_assurance", panel.icons["assurance"] or "none")
         record(f"{key}_signals_without_rebase", ",".join(sorted(panel.unrebased_special_causes)))
+
+
+#: What :func:`record_panels` publishes where an indicator has no variation icon, in words.
+_RECORDED_WITHOUT_ICON = {"too_few_points": "Too few points for process limits",
+                          "not_calculated": "Not calculated (no value for the latest month)"}
+
+
+def recorded_icon_cell(values: Mapping[str, Any], indicator_id: str, *,
+                       with_text: bool = False) -> IconCell | str:
+    """The icon cell for one indicator from the values :func:`record_panels` published
+    (``{name: value}``), for pages built from a build's results, such as an organisation's
+    page; words saying why where there is no icon.
+
+    Examples
+    --------
+    >>> str(recorded_icon_cell({"crisis_24h_variation": "concern_low",
+    ...                         "crisis_24h_assurance": "inconsistent"}, "crisis_24h"))
+    'Concern (lower); hit and miss'
+    >>> recorded_icon_cell({"crisis_24h_variation": "too_few_points",
+    ...                     "crisis_24h_assurance": "none"}, "crisis_24h")
+    'Too few points for process limits'
+    """
+    variation = str(values[f"{indicator_id}_variation"])
+    assurance = values.get(f"{indicator_id}_assurance")
+    assurance = None if assurance in (None, "none") else str(assurance)
+    if variation in _RECORDED_WITHOUT_ICON:
+        return _RECORDED_WITHOUT_ICON[variation]
+    return icon_cell(variation, assurance, with_text=with_text) or ""
 
 
 def icon_matrix(monthly: pd.DataFrame, trusts: pd.DataFrame, *, period_end: str,
