@@ -126,3 +126,23 @@ def test_every_footer_links_the_accessibility_statement(site_url, browser):
             By.LINK_TEXT, "Accessibility statement").click()
         assert browser.current_url == site_url + "accessibility.html"
         assert browser.find_element(By.TAG_NAME, "h1").text == "Accessibility statement"
+def test_the_flow_pages_show_icons_a_screen_reader_names_and_a_key(site_url, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(site_url + "flow_variation/all-trusts.html")
+    icons = browser.find_elements(By.CSS_SELECTOR, "table.lhs-table svg.lhs-mdc-icon")
+    assert icons
+    for icon in icons:
+        assert icon.accessible_name and icon.accessible_name == icon.get_attribute("aria-label")
+        assert icon.size["width"] >= 20  # drawn, sized in em with the text
+    cells = browser.find_elements(By.CSS_SELECTOR, "td.lhs-mdc-cell")
+    backgrounds = {cell.value_of_css_property("background-color") for cell in cells}
+    assert len(backgrounds) >= 1 and "rgba(0, 0, 0, 0)" not in backgrounds
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".lhs-mdc-key")) == 1
+    browser.get(site_url + "crisis_flow/SYN01.html")
+    summary = browser.find_element(By.CSS_SELECTOR, "table.lhs-table")
+    assert "Common cause" in summary.text or "Improvement" in summary.text
+    # Beside their words, icons are hidden from screen readers: the words are read once.
+    assert all(icon.get_attribute("aria-hidden") == "true"
+               for icon in summary.find_elements(By.CSS_SELECTOR, "svg.lhs-mdc-icon"))
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".lhs-mdc-key")) == 1

@@ -13,11 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from lhs_reports.plots.mdc_icons import ASSURANCE_ICONS, NO_TARGET, IconCell, icon_cell
 from lhs_reports.reports.flow_indicators import INDICATORS, INDICATORS_BY_ID, Indicator
 
 __all__ = ["INDICATORS", "INDICATORS_BY_ID", "MIN_POINTS_FOR_LIMITS", "FlowPanel", "Indicator",
            "flow_panels", "icon_summary", "indicator_series", "panel_alt_text", "panel_chart",
-           "period_totals", "record_panels"]
+           "period_totals", "record_panels", "recorded_icon_cell"]
 
 #: Points a period needs before its process limits are drawn: the methods page's baseline
 #: (Making Data Count: limits from fewer points are unreliable; 15-20 are better). Below it a
@@ -164,39 +165,29 @@ def panel_alt_text(panel: FlowPanel) -> str:
     return spc_alt_text(panel.result, measure=measure, unit=panel.indicator.unit)
 
 
-VARIATION_LABELS = {
-    "common_cause": "Common cause",
-    "improvement_high": "Improvement (higher)",
-    "improvement_low": "Improvement (lower)",
-    "concern_high": "Concern (higher)",
-    "concern_low": "Concern (lower)",
-    "neutral_high": "Special cause (higher)",
-    "neutral_low": "Special cause (lower)",
-}
-ASSURANCE_LABELS = {
-    "consistent_pass": "Consistently meets target",
-    "consistent_fail": "Consistently misses target",
-    "inconsistent": "Hit and miss",
-    None: "No target",
-}
-
-
-def _variation_text(panel: FlowPanel) -> str:
+def _variation_cell(panel: FlowPanel, *, with_text: bool) -> IconCell | str:
+    """The variation icon, or words saying why there is none."""
     if panel.result is None:
         return "Too few points for process limits"
     if panel.icons["variation"] is None:
         return "Not calculated (no value for the latest month)"
-    return VARIATION_LABELS[str(panel.icons["variation"])]
+    return icon_cell(panel.icons["variation"], with_text=with_text) or ""
 
 
-def _assurance_text(panel: FlowPanel) -> str:
+def _assurance_cell(panel: FlowPanel) -> IconCell | str:
+    """The assurance icon with its words, or words saying why there is none."""
     if panel.result is None:
         return "Not assessed"
-    return ASSURANCE_LABELS[panel.icons["assurance"]]
+    return icon_cell(None, panel.icons["assurance"], with_text=True) or NO_TARGET
 
 
 def icon_summary(panels: list[FlowPanel]) -> pd.DataFrame:
-    """The Making Data Count summary table: latest value, mean, variation and assurance."""
+    """The Making Data Count summary table: latest value, mean, variation and assurance.
+
+    The Variation and Assurance cells are :class:`~lhs_reports.plots.mdc_icons.IconCell`
+    objects (icon and words; ``str()`` gives the words) where there is an icon, and words
+    saying why where there is none ("Too few points for process limits", "No target").
+    """
     rows = []
     for panel in panels:
         target = panel.target
@@ -207,8 +198,8 @@ def icon_summary(panels: list[FlowPanel]) -> pd.DataFrame:
             "Latest": panel.latest_text,
             "Mean": "-" if mean is None or pd.isna(mean) else panel.indicator.label(float(mean)),
             "Target": "-" if target is None else panel.indicator.label(float(target)),
-            "Variation": _variation_text(panel),
-            "Assurance": _assurance_text(panel),
+            "Variation": _variation_cell(panel, with_text=True),
+            "Assurance": _assurance_cell(panel),
         })
     return pd.DataFrame(rows)
 
@@ -230,10 +221,43 @@ def record_panels(panels: list[FlowPanel]) -> None:
         record(f"{key}_signals_without_rebase", ",".join(sorted(panel.unrebased_special_causes)))
 
 
+#: What :func:`record_panels` publishes where an indicator has no variation icon, in words.
+_RECORDED_WITHOUT_ICON = {"too_few_points": "Too few points for process limits",
+                          "not_calculated": "Not calculated (no value for the latest month)"}
+
+
+def recorded_icon_cell(values: Mapping[str, Any], indicator_id: str, *,
+                       with_text: bool = False) -> IconCell | str:
+    """The icon cell for one indicator from the values :func:`record_panels` published
+    (``{name: value}``), for pages built from a build's results, such as an organisation's
+    page; words saying why where there is no icon.
+
+    Examples
+    --------
+    >>> str(recorded_icon_cell({"crisis_24h_variation": "concern_low",
+    ...                         "crisis_24h_assurance": "inconsistent"}, "crisis_24h"))
+    'Concern (lower); hit and miss'
+    >>> recorded_icon_cell({"crisis_24h_variation": "too_few_points",
+    ...                     "crisis_24h_assurance": "none"}, "crisis_24h")
+    'Too few points for process limits'
+    """
+    variation = str(values[f"{indicator_id}_variation"])
+    assurance = values.get(f"{indicator_id}_assurance")
+    assurance = None if assurance in (None, "none") else str(assurance)
+    if variation in _RECORDED_WITHOUT_ICON:
+        return _RECORDED_WITHOUT_ICON[variation]
+    return icon_cell(variation, assurance, with_text=with_text) or ""
+
+
 def icon_matrix(monthly: pd.DataFrame, trusts: pd.DataFrame, *, period_end: str,
                 settings: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Organisations x indicators: each cell the variation icon (and assurance where a target
     is set), computed exactly as each trust's own flow report computes it.
+
+    Cells with icons are :class:`~lhs_reports.plots.mdc_icons.IconCell` objects standing alone
+    (each icon named by its text equivalent; :func:`lhs_reports.notebook.table_html` colours
+    the cell by what the variation icon says); ``str()`` of a cell gives its words, e.g.
+    "Common cause; hit and miss". Cells without an icon hold words saying why.
 
     ``settings`` maps organisation codes to their own parameters (``trust_name``,
     ``change_month``, ``targets``, as :func:`lhs_reports.params.organisation_settings` returns
@@ -255,6 +279,9 @@ def icon_matrix(monthly: pd.DataFrame, trusts: pd.DataFrame, *, period_end: str,
     >>> trusts = pd.DataFrame({"trust_code": ["RW5"], "trust_name": ["Southmoor"]})
     >>> icon_matrix(monthly, trusts, period_end="2025-03").iloc[0, :2].tolist()
     ['Southmoor (RW5)', 'Left out: its data end in June 2024']
+    >>> str(icon_matrix(monthly, trusts, period_end="2024-06").iloc[0, 1])
+    'Common cause'
+
     """
     from lhs_reports.reports.periods import coverage_gap
 
@@ -264,7 +291,8 @@ def icon_matrix(monthly: pd.DataFrame, trusts: pd.DataFrame, *, period_end: str,
     for code, name in zip(trusts["trust_code"], trusts["trust_name"], strict=True):
         own = settings.get(code)
         mine = monthly.loc[monthly["trust_code"] == code]
-        row: dict[str, str] = {"Trust": f"{getattr(own, 'trust_name', name)} ({code})"}
+        row: dict[str, IconCell | str] = {
+            "Trust": f"{getattr(own, 'trust_name', name)} ({code})"}
         if mine.empty:  # in the trusts table, but no monthly rows: nothing to chart
             rows.append(row | {i.title: "Left out: no monthly data" for i in INDICATORS})
             continue
@@ -276,9 +304,13 @@ def icon_matrix(monthly: pd.DataFrame, trusts: pd.DataFrame, *, period_end: str,
                              change_month=getattr(own, "change_month", None),
                              targets=getattr(own, "targets", None))
         for panel in panels:
-            text = _variation_text(panel)
-            if panel.icons["assurance"] is not None:
-                text += f"; {ASSURANCE_LABELS[panel.icons['assurance']].lower()}"
-            row[panel.indicator.title] = text
+            cell = _variation_cell(panel, with_text=False)
+            assurance = panel.icons["assurance"]
+            if isinstance(cell, IconCell) and assurance is not None:
+                cell = icon_cell(panel.icons["variation"], assurance) or cell
+            elif panel.result is not None and assurance is not None:
+                # No latest value to judge, but the limits still give assurance: say both.
+                cell = f"{cell}; {ASSURANCE_ICONS[assurance].short.lower()}"
+            row[panel.indicator.title] = cell
         rows.append(row)
     return pd.DataFrame(rows)
