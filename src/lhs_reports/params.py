@@ -30,12 +30,12 @@ from pydantic_core import PydanticCustomError
 
 from lhs_reports.data import reads
 from lhs_reports.data.dictionary import ORGANISATION_CODE, TABLES
-from lhs_reports.data.locations import find_project_root
+from lhs_reports.data.locations import PROJECT_MARKER, find_project_root
 from lhs_reports.data.source import is_database_url
 from lhs_reports.errors import ParameterError, shorten
 from lhs_reports.packaged import resolve_notebook
 
-CATALOGUE_PATH = Path("params") / "reports.yaml"
+CATALOGUE_PATH = PROJECT_MARKER
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 
 

@@ -15,7 +15,7 @@ import json
 import os
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,17 +171,25 @@ def _check_folder(folder: Path, jobs: Sequence[Job], *, start: str | None = None
     return latest
 
 
+def _files_as_read(folder: Path, name: str) -> Iterator[tuple[Path, Any]]:
+    """Each file of table ``name`` as it was read (headers matched to the dictionary), to find
+    the file and row a person would look at once a check over the whole table has failed."""
+    from lhs_reports.data.headers import normalise_headers
+    from lhs_reports.data.loaders import read_table_file
+
+    for path in table_files(folder, name):
+        yield path, normalise_headers(read_table_file(path), TABLES[name])
+
+
 def _refuse_template_rows(folder: Path, name: str, frame: Any) -> None:
     """A table still holding a data template's example rows (``EXAMPLE1``, from ``lhs-reports
     data-template``) is refused, naming the file and row: they would be published as data."""
-    from lhs_reports.data.headers import normalise_headers
-    from lhs_reports.data.loaders import read_table_file
+    from lhs_reports.data.rows import file_row
 
     columns = [c.name for c in TABLES[name].columns if c.code and c.name in frame.columns]
     if not any(frame[c].isin(EXAMPLE_CODES).any() for c in columns):
         return
-    for path in table_files(folder, name):  # find the file and row a person would look at
-        rows = normalise_headers(read_table_file(path), TABLES[name])
+    for path, rows in _files_as_read(folder, name):
         for column in columns:
             if column not in rows.columns:
                 continue
@@ -191,7 +199,7 @@ def _refuse_template_rows(folder: Path, name: str, frame: Any) -> None:
                 raise DataError(
                     f"table '{name}' still holds the template's example row "
                     f"{rows[column].iloc[position]}", path=path, field=column,
-                    row=int(rows.index[position]) + 1,  # the file's row, empty ones counted
+                    row=file_row(rows, position),
                     hint="replace the template's example rows with your own data, or delete "
                     "the file if the reports you build do not need this table (About the data "
                     "says which families need it)")
@@ -203,9 +211,8 @@ def _check_coverage(folder: Path, name: str, frame: Any, start: str | None,
     ``data.start`` and ``data.release``), naming the file and row of the first one."""
     import pandas as pd
 
-    from lhs_reports.data.headers import normalise_headers
-    from lhs_reports.data.loaders import read_table_file
     from lhs_reports.data.months import normalise_months
+    from lhs_reports.data.rows import file_row
 
     table = TABLES[name]
     column = str(table.month_column)
@@ -213,8 +220,7 @@ def _check_coverage(folder: Path, name: str, frame: Any, start: str | None,
     outside = ((months < start) if start else False) | ((months > release) if release else False)
     if not bool(pd.Series(outside).any()):
         return
-    for path in table_files(folder, name):  # find the file and row a person would look at
-        frame = normalise_headers(read_table_file(path), table)
+    for path, frame in _files_as_read(folder, name):
         rows = normalise_months(frame, table, path)[column].dt.strftime("%Y-%m")
         bad = ((rows < start) if start else False) | ((rows > release) if release else False)
         if bool(pd.Series(bad).any()):
@@ -222,7 +228,7 @@ def _check_coverage(folder: Path, name: str, frame: Any, start: str | None,
             raise DataError(
                 f"column '{column}' of table '{name}' has {rows.iloc[position]}, outside the "
                 f"data's months ({start or 'any start'} to {release or 'now'})", path=path,
-                field=column, row=position + 1,
+                field=column, row=file_row(frame, position),
                 hint="remove or correct the row, or change data.start / data.release in "
                 "params/reports.yaml")
 

@@ -50,12 +50,7 @@ def missing_tables(folder: Path, tables: Sequence[str]) -> list[str]:
 
 
 def _where(project: Project, folder: Path) -> str:
-    if folder == project.data_dir:
-        return "the data"
-    try:
-        return folder.relative_to(project.root).as_posix()
-    except ValueError:
-        return str(folder)
+    return "the data" if folder == project.data_dir else _relative(project, folder)
 
 
 def _missing_text(missing: Sequence[str], where: str) -> str:

@@ -20,7 +20,7 @@ from lhs_reports.data.extract_manifest import with_origin
 from lhs_reports.data.headers import normalise_headers
 from lhs_reports.data.io import read_table_file
 from lhs_reports.data.layout import table_files
-from lhs_reports.data.locations import find_project_root
+from lhs_reports.data.locations import PROJECT_MARKER, find_project_root
 from lhs_reports.data.rows import check_organisation_file
 from lhs_reports.data.schemas import validate_table
 from lhs_reports.data.source import data_folder
@@ -52,7 +52,7 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
     if settings.is_database:
         if not (folder / EXTRACT_MANIFEST).is_file():
             raise DataError(f"the database's extract {folder} has not been made yet",
-                            path=root / "params" / "reports.yaml", field="data.source",
+                            path=root / PROJECT_MARKER, field="data.source",
                             hint="run `lhs-reports check` in the project once: it reads the "
                             "database into the extract the reports read")
         return folder

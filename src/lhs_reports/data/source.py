@@ -14,7 +14,7 @@ import os
 import re
 from pathlib import Path
 
-from lhs_reports.data.locations import DEMO_DATA_DIR
+from lhs_reports.data.locations import DEMO_DATA_DIR, PROJECT_MARKER
 from lhs_reports.errors import DataError
 
 #: Where a database source's extract lives, relative to the project's outputs folder.
@@ -24,7 +24,7 @@ EXTRACT_FOLDER = Path("data") / "extract"
 OUTPUTS = Path("outputs")
 
 #: The catalogue file and key every message about a database source names.
-CATALOGUE_FILE = "params/reports.yaml"
+CATALOGUE_FILE = PROJECT_MARKER.as_posix()
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

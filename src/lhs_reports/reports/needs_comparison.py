@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -279,11 +280,23 @@ def ratio_table(funnels: dict[str, object], trust_code: str, *,
             "Expected": f"{float(point['denominator']):,.1f}",
             "Standardised ratio (100 = as expected)": (
                 "*" if hidden else f"{float(point['value']):.1f}"),
-            "Peer funnel": (str(point["significance"])
-                            if len(funnel.points) > 1  # type: ignore[attr-defined]
+            "Peer funnel": (str(point["significance"]) if has_peers(funnel)
                             else COMPARISON_TEXT["no peers"]),
         })
     return pd.DataFrame(rows)
+
+
+def has_peers(funnel: Any) -> bool:
+    """Whether a peer funnel holds other trusts: one of a single trust would compare it with
+    itself, so it is neither drawn nor read.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> has_peers(SimpleNamespace(points=pd.DataFrame(index=["RX4"])))
+    False
+    """
+    return len(funnel.points) > 1
 
 
 def population_mix(peers: PeerData, trust_code: str) -> pd.DataFrame:
