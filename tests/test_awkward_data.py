@@ -123,6 +123,27 @@ def test_the_stale_trust_is_left_out_of_the_peer_comparisons_on_the_others_needs
 
 
 @pytest.mark.slow
+def test_the_needs_page_opens_with_key_findings_then_a_contents_list_of_its_sections(awkward):
+    root, _, _ = awkward
+    html = page(root, "needs_assessment/TAH.html")
+    box = re.search(r'<section class="lhs-key-findings" aria-labelledby="key-findings">'
+                    r'<h2 id="key-findings">Key findings</h2><ul>(.*?)</ul></section>', html)
+    assert box is not None and box.group(1).count("<li>") >= 2
+    assert "significantly" in _text(box.group(1)).lower()  # a rate compared with all trusts
+    nav = re.search(r'<nav class="lhs-contents" aria-label="Contents">(.*?)</nav>', html)
+    assert nav is not None
+    sections = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', nav.group(1))
+    assert [text for _, text in sections][:2] == ["Who lives in the catchment",
+                                                  "Crisis contacts over time"]
+    assert all(f'id="{anchor}"' in html for anchor, _ in sections)
+    # After the header and the box, before the first section.
+    assert (html.index("Reporting period to March 2025") < html.index("lhs-key-findings")
+            < html.index('aria-label="Contents"') < html.index(f'<h2 id="{sections[0][0]}"'))
+    # Numbers read alike in the tables: thousands separators on a rate beside its interval.
+    assert not re.search(r"<td>\d{4,}\.\d</td>", html)
+
+
+@pytest.mark.slow
 def test_a_declared_gap_in_the_last_year_is_said_and_the_figures_cover_the_months_present(
         awkward):
     root, _, _ = awkward

@@ -324,7 +324,7 @@ def test_the_short_trust_s_activity_summary_covers_its_months_and_says_so(tmp_pa
     summary = activity_summary(data, period_end="2025-03")
     assert summary["Events in the 8 months"].iloc[0] == 8 * 40  # referrals
     assert activity_caption(data, period_end="2025-03") == (
-        "Activity in the 8 months to 2025-03 (the data start in August 2024)")
+        "Activity in the 8 months to March 2025 (the data start in August 2024)")
 
 
 # -- one trust only: a page across trusts compares nothing, and says so -----------------------

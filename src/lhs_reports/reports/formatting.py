@@ -158,9 +158,11 @@ def _period(month: object) -> pd.Period:
     try:
         if isinstance(month, str) and not _MONTH.fullmatch(month.strip()):
             raise ValueError(month)
-        if isinstance(month, pd.Timestamp):
-            return month.to_period("M")
-        return pd.Period(month, freq="M")  # type: ignore[arg-type]
+        period = (month.to_period("M") if isinstance(month, pd.Timestamp)
+                  else pd.Period(month, freq="M"))  # type: ignore[arg-type]
+        if pd.isna(period):  # None and NaT make a "not a time", not a month
+            raise ValueError(month)
+        return period
     except (TypeError, ValueError) as error:
         raise ParameterError(f"{month!r} is not a month (YYYY-MM)", field="month",
                              hint="write months as YYYY-MM, for example 2025-03") from error
