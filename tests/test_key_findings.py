@@ -133,3 +133,18 @@ def test_the_page_across_trusts_names_the_trusts_outside_the_funnel_with_their_c
     assert "Crisis referrals seen within 24 hours: Southmoor (RW5), above" in outside
     assert findings[0] == ("None of the 10 trusts shows special cause concern in its latest "
                            "month.")
+
+
+def test_the_funnel_table_names_the_trust_outside_and_says_what_phi_means():
+    from lhs_reports.reports.flow_funnels import flow_funnels, funnel_summary
+
+    codes = [*CODES, "RV3", "RT1", "RY2", "RH5", "RWK", "RXA"]
+    frames = [varied_monthly(code, 24, seed=n) for n, code in enumerate(codes)]
+    frames[3]["crisis_contacts_24h"] = frames[3]["crisis_contacts"] - 2
+    funnels = flow_funnels(pd.concat(frames, ignore_index=True), period_end="2025-03")
+    row = funnel_summary(funnels, trusts_table(codes), names={"RW5": "Southmoor"}).iloc[0]
+    assert row["Outside the 99.8% limits"] == "Southmoor (RW5): above"
+    phi = funnels["crisis_24h"].phi
+    assert row["Overdispersion (φ)"].startswith(f"φ = {phi:.2f}: the trusts vary about ")
+    assert row["Limits"].startswith("widened for the extra variation (Spiegelhalter's method): "
+                                    "τ² = ")

@@ -13,6 +13,7 @@ different period or failing the page; :func:`left_out` says who and why, for the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -160,10 +161,12 @@ def limits_text(funnel: Any) -> str:
     return "not widened: the trusts vary no more than chance would make them"
 
 
-def funnel_summary(funnels: dict[str, Any], trusts: pd.DataFrame) -> pd.DataFrame:
+def funnel_summary(funnels: dict[str, Any], trusts: pd.DataFrame, *,
+                   names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """One row per funnel indicator: the all-trust value, overdispersion and the trusts outside;
     an indicator without a funnel says why (too few trusts to compare). Trusts outside are
-    named (the trusts table's names) with their codes; φ and the limits are glossed in words
+    named with their codes (``names`` by code, as :func:`lhs_reports.reports.periods.trust_names`
+    gives them, else the trusts table's names); φ and the limits are glossed in words
     (:func:`overdispersion_text`, :func:`limits_text`).
 
     Examples
@@ -172,12 +175,12 @@ def funnel_summary(funnels: dict[str, Any], trusts: pd.DataFrame) -> pd.DataFram
     >>> funnel_summary({}, trusts)["Limits"].iloc[0]
     'no funnel: fewer than 2 trusts have the 12 months to compare'
     """
-    names = dict(zip(trusts["trust_code"], trusts["trust_name"], strict=True))
+    names = dict(zip(trusts["trust_code"], trusts["trust_name"], strict=True)) | dict(names or {})
     rows = []
     for indicator in FUNNEL_INDICATORS:
         funnel = funnels.get(indicator.id)
         if funnel is None:
-            rows.append({"Indicator": indicator.title, "All trusts": MISSING,
+            rows.append({"Indicator": indicator.title, "All-trust value": MISSING,
                          "Overdispersion (φ)": MISSING,
                          "Limits": f"no funnel: fewer than {MIN_FUNNEL_TRUSTS} trusts have the "
                          f"{COMPARISON_MONTHS} months to compare",
@@ -187,7 +190,7 @@ def funnel_summary(funnels: dict[str, Any], trusts: pd.DataFrame) -> pd.DataFram
         outside = points.loc[points["outlier"].notna()]
         rows.append({
             "Indicator": indicator.title,
-            "All trusts": indicator.label(funnel.target),
+            "All-trust value": indicator.label(funnel.target),
             "Overdispersion (φ)": overdispersion_text(funnel.phi),
             "Limits": limits_text(funnel),
             "Outside the 99.8% limits": "; ".join(

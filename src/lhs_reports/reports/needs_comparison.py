@@ -306,8 +306,8 @@ def ratio_table(funnels: dict[str, object], trust_code: str, *,
         hidden = bool(NHS_DIGITAL_SDC.suppresses(np.array([observed]))[0])
         rows.append({
             "Measure": MEASURE_LABELS[measure],
-            "Observed": observed,
-            "Expected": number_text(float(point["denominator"])),
+            "Events observed": observed,
+            "Expected at all-trust rates": number_text(float(point["denominator"])),
             "Standardised ratio (100 = as expected)": (
                 "*" if hidden else measure_text(float(point["value"]), "index")),
             "Position in the peer funnel": (funnel_position(point["significance"])
