@@ -107,7 +107,7 @@ def test_a_trust_that_stopped_reporting_does_not_hold_back_the_page_across_trust
     assert ends["flow_variation/all-trusts"] == "2025-03"
     assert ends["crisis_flow/RW5"] == "2024-06"  # its own pages: its own latest month
     across = page(root, "flow_variation/all-trusts.html")
-    assert "Reporting period to 2025-03" in across
+    assert "Reporting period to March 2025" in across
     # Said on the page, named, with why; and not judged in the icon matrix as if current.
     assert STALE.search(_text(across))
     matrix = _text(across).split("Variation and assurance by trust")[1].split("Funnel plots")[0]
@@ -118,8 +118,29 @@ def test_a_trust_that_stopped_reporting_does_not_hold_back_the_page_across_trust
 def test_the_stale_trust_is_left_out_of_the_peer_comparisons_on_the_others_needs_pages(awkward):
     root, _, _ = awkward
     text = _text(page(root, "needs_assessment/TAH.html"))
-    assert "Reporting period to 2025-03" in text
+    assert "Reporting period to March 2025" in text
     assert STALE.search(text) and GAP.search(text)
+
+
+@pytest.mark.slow
+def test_the_needs_page_opens_with_key_findings_then_a_contents_list_of_its_sections(awkward):
+    root, _, _ = awkward
+    html = page(root, "needs_assessment/TAH.html")
+    box = re.search(r'<section class="lhs-key-findings" aria-labelledby="key-findings">'
+                    r'<h2 id="key-findings">Key findings</h2><ul>(.*?)</ul></section>', html)
+    assert box is not None and box.group(1).count("<li>") >= 2
+    assert "significantly" in _text(box.group(1)).lower()  # a rate compared with all trusts
+    nav = re.search(r'<nav class="lhs-contents" aria-label="Contents">(.*?)</nav>', html)
+    assert nav is not None
+    sections = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', nav.group(1))
+    assert [text for _, text in sections][:2] == ["Who lives in the catchment",
+                                                  "Crisis contacts over time"]
+    assert all(f'id="{anchor}"' in html for anchor, _ in sections)
+    # After the header and the box, before the first section.
+    assert (html.index("Reporting period to March 2025") < html.index("lhs-key-findings")
+            < html.index('aria-label="Contents"') < html.index(f'<h2 id="{sections[0][0]}"'))
+    # Numbers read alike in the tables: thousands separators on a rate beside its interval.
+    assert not re.search(r"<td>\d{4,}\.\d</td>", html)
 
 
 @pytest.mark.slow
@@ -127,8 +148,8 @@ def test_a_declared_gap_in_the_last_year_is_said_and_the_figures_cover_the_month
         awkward):
     root, _, _ = awkward
     text = _text(page(root, "needs_assessment/RX4.html"))
-    assert "Reporting period to 2025-03" in text
-    assert ("Activity in the 12 months to 2025-03: no data for November 2024, so the counts "
+    assert "Reporting period to March 2025" in text
+    assert ("Activity in the 12 months to March 2025: no data for November 2024, so the counts "
             "and rates cover the 11 months with data") in text
     assert "Events in the 11 months with data" in text
     assert "Line chart of monthly crisis contacts, April 2023 to March 2025 (no data for " \
@@ -260,12 +281,13 @@ def test_the_activity_summary_of_a_year_with_a_declared_gap_counts_the_11_months
     assert summary.loc["Referrals", "Rate per 100,000"] == pytest.approx(
         round(440 / residents * 100_000, 1))
     assert activity_caption(data, period_end="2025-03", missing_months=["2024-11"]) == (
-        "Activity in the 12 months to 2025-03: no data for November 2024, so the counts and "
+        "Activity in the 12 months to March 2025: no data for November 2024, so the counts and "
         "rates cover the 11 months with data (not annualised); the trust's parameter file "
         "declares the month missing")
     # Before the gap, a whole year.
     assert "Events in the year" in activity_summary(data, period_end="2024-10")
-    assert activity_caption(data, period_end="2024-10") == "Activity in the 12 months to 2024-10"
+    assert activity_caption(data, period_end="2024-10") == (
+        "Activity in the 12 months to October 2024")
 
 
 def test_the_crisis_contacts_trend_breaks_its_line_at_a_missing_month(tmp_path):

@@ -119,7 +119,7 @@ def test_every_page_ends_at_the_latest_month_in_the_data(messy):
     root, _, _ = messy
     for name in ("crisis_flow/rx4.html", "crisis_flow/RW5.html", "needs_assessment/TAH.html",
                  "flow_variation/all-trusts.html"):
-        assert "Reporting period to 2025-03" in page(root, name), name
+        assert "Reporting period to March 2025" in page(root, name), name
     manifest = json.loads((root / "outputs" / "run-manifest.json").read_text())
     assert {job["parameters"]["period_end"] for job in manifest["jobs"]} == {"2025-03"}
 
@@ -152,7 +152,7 @@ def test_the_short_trust_is_left_out_of_the_comparisons_with_a_note(messy):
 def test_the_short_trust_s_own_pages_say_what_they_can_and_do_not_fail(messy):
     root, _, _ = messy
     needs = page(root, "needs_assessment/RW5.html")
-    assert "Activity in the 8 months to 2025-03 (the data start in August 2024)" in needs
+    assert "Activity in the 8 months to March 2025 (the data start in August 2024)" in needs
     assert "Not compared (left out: see the note)" in needs
     assert "left out of the peer funnel" in needs
     assert "failed" not in page(root, "needs_assessment/index.html")

@@ -305,7 +305,8 @@ def test_the_short_trust_s_own_page_says_it_is_left_out_rather_than_failing(
     funnels = {m: peer.peer_funnel(peers, m) for m in ("admissions", "referrals")}
     assert peers.compared("RW5") is None and peers.compared("RX4") == "RX4"
     table = peer.ratio_table(funnels, "RW5", left_out=peers.left_out)
-    assert set(table["Peer funnel"]) == {"Left out (8 months of data; the comparison needs 12)"}
+    assert set(table["Position in the peer funnel"]) == {
+        "Left out (8 months of data; the comparison needs 12)"}
     assert "left out of the peer funnel (8 months of data" in say.funnel_sentence(
         funnels["admissions"].points, "RW5", "Trust RW5", "Admissions",
         left_out=peers.left_out)
@@ -323,7 +324,7 @@ def test_the_short_trust_s_activity_summary_covers_its_months_and_says_so(tmp_pa
     summary = activity_summary(data, period_end="2025-03")
     assert summary["Events in the 8 months"].iloc[0] == 8 * 40  # referrals
     assert activity_caption(data, period_end="2025-03") == (
-        "Activity in the 8 months to 2025-03 (the data start in August 2024)")
+        "Activity in the 8 months to March 2025 (the data start in August 2024)")
 
 
 # -- one trust only: a page across trusts compares nothing, and says so -----------------------
@@ -371,7 +372,8 @@ def test_with_one_trust_its_rates_are_not_called_no_different_from_its_own(one_t
     sentence = say.funnel_sentence(funnel.points, "RX4", "Trust RX4", "Admissions")
     assert "the only trust in the funnel" in sentence and "1 trusts" not in sentence
     ratios = peer.ratio_table({"admissions": funnel}, "RX4")
-    assert ratios["Peer funnel"].tolist() == ["Not compared (no other trust in the data)"]
+    assert ratios["Position in the peer funnel"].tolist() == [
+        "Not compared (no other trust in the data)"]
 
 
 def test_a_trust_listed_without_monthly_rows_is_left_out_of_the_icon_matrix_saying_so():

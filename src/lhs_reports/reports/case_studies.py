@@ -27,6 +27,7 @@ from plotnine import (
 )
 
 from lhs_reports.plots.theme import NHS_BLUE, NHS_DARK_GREY, NHS_WARM_YELLOW, theme_nhs
+from lhs_reports.reports.formatting import number_text, ratio_text, signed_text
 from lhs_reports.stats.its import SegmentedRegression, segmented_regression
 from lhs_reports.stats.spc import ShortBaselineWarning, rebase_positions, xmr
 from lhs_reports.text import md_escape
@@ -113,16 +114,20 @@ def its_reading(analysis: CaseStudyAnalysis, *, measure: str, improvement: str) 
     significant = not (level["rr_lower"] <= 1 <= level["rr_upper"])
     change = analysis.series.index[its.intervention_position]
     lines = [
-        f"After {change:%B %Y}, {measure} changed in level by {pct:+.1f}% "
-        f"(95% CI {lo:+.1f}% to {hi:+.1f}%), relative to the trend before the change"
+        f"After {change:%B %Y}, {measure} changed in level by {signed_text(pct)}% "
+        f"(95% CI {signed_text(lo)}% to {signed_text(hi)}%), relative to the trend before "
+        "the change"
         + (f": a {'favourable' if better else 'unfavourable'} change that chance alone is "
            "unlikely to explain." if significant else
            ": the interval includes no change, so the data do not show a clear step."),
-        f"The trend after the change differed by {(slope['rate_ratio'] - 1) * 100:+.2f}% a "
-        f"month (95% CI {(slope['rr_lower'] - 1) * 100:+.2f}% to "
-        f"{(slope['rr_upper'] - 1) * 100:+.2f}%).",
-        f"Model: {its.method}, one seasonal harmonic; overdispersion {its.dispersion:.2f}; "
-        f"Ljung-Box p = {its.ljung_box_p:.2f} for autocorrelation left in the residuals"
+        f"The trend after the change differed by "
+        f"{signed_text((slope['rate_ratio'] - 1) * 100, 2)}% a month (95% CI "
+        f"{signed_text((slope['rr_lower'] - 1) * 100, 2)}% to "
+        f"{signed_text((slope['rr_upper'] - 1) * 100, 2)}%).",
+        f"Model: {its.method}, one seasonal harmonic; overdispersion "
+        f"{ratio_text(its.dispersion)} (1 = only the variation a Poisson count has; "
+        f"{ratio_text(its.dispersion)} times it here); Ljung-Box p = "
+        f"{number_text(its.ljung_box_p, 2)} for autocorrelation left in the residuals"
         + (" (some remains: treat the intervals as optimistic)." if its.ljung_box_p < 0.05
            else "."),
         "What the data cannot say: a before-and-after series shows that something changed at "

@@ -13,12 +13,14 @@ different period or failing the page; :func:`left_out` says who and why, for the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from lhs_reports.reports.flow import period_totals
 from lhs_reports.reports.flow_indicators import INDICATORS, Indicator
+from lhs_reports.reports.formatting import MISSING, count_text, number_text, ratio_text
 from lhs_reports.reports.periods import COMPARISON_MONTHS, coverage_gap, reporting_window
 
 #: The indicators shown as funnels: proportions of a count, where a funnel's binomial model holds.
@@ -108,9 +110,64 @@ def flow_funnels(monthly: pd.DataFrame, *, period_end: str) -> dict[str, Any]:
     return funnels
 
 
-def funnel_summary(funnels: dict[str, Any], trusts: pd.DataFrame) -> pd.DataFrame:
+def _times(phi: float) -> str:
+    """How many times chance's spread, as a reader would round it: "34", "1.4"."""
+    return count_text(phi) if phi >= 10 else number_text(phi, 1)
+
+
+def overdispersion_text(phi: float | None) -> str:
+    """The overdispersion factor φ with what it means, in plain English.
+
+    φ is the mean squared z-score: how much more the trusts vary than binomial chance alone
+    would make them (1 = exactly as much).
+
+    Examples
+    --------
+    >>> overdispersion_text(33.754)
+    'φ = 33.75: the trusts vary about 34 times as much as chance alone would make them'
+    >>> overdispersion_text(0.8)
+    'φ = 0.80: the trusts vary no more than chance alone would make them'
+    >>> overdispersion_text(None)
+    '–'
+    """
+    if phi is None or number_text(phi) == MISSING:
+        return MISSING
+    if phi <= 1:
+        return f"φ = {ratio_text(phi)}: the trusts vary no more than chance alone would make them"
+    return (f"φ = {ratio_text(phi)}: the trusts vary about {_times(phi)} times as much as "
+            "chance alone would make them")
+
+
+def limits_text(funnel: Any) -> str:
+    """Whether a funnel's limits were widened for overdispersion, and by what (τ²), in words.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> print(limits_text(SimpleNamespace(adjusted=True, phi=33.75, tau2=0.01234)))
+    widened for the extra variation (Spiegelhalter's method): τ² = 0.0123, the variance between
+    trusts beyond chance, is added to each trust's own, so a trust must sit further from the
+    all-trust value to fall outside
+    >>> limits_text(SimpleNamespace(adjusted=False, phi=0.8, tau2=0.0))
+    'not widened: the trusts vary no more than chance would make them'
+    """
+    if funnel.adjusted:
+        return ("widened for the extra variation (Spiegelhalter's method): "
+                f"τ² = {number_text(funnel.tau2, 4)}, the variance between trusts beyond "
+                "chance, is added to each trust's own, so a trust must sit further from the "
+                "all-trust value to fall outside")
+    if funnel.phi is not None and funnel.phi > 1:
+        return "not widened: too few trusts to estimate the extra variation"
+    return "not widened: the trusts vary no more than chance would make them"
+
+
+def funnel_summary(funnels: dict[str, Any], trusts: pd.DataFrame, *,
+                   names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """One row per funnel indicator: the all-trust value, overdispersion and the trusts outside;
-    an indicator without a funnel says why (too few trusts to compare).
+    an indicator without a funnel says why (too few trusts to compare). Trusts outside are
+    named with their codes (``names`` by code, as :func:`lhs_reports.reports.periods.trust_names`
+    gives them, else the trusts table's names); φ and the limits are glossed in words
+    (:func:`overdispersion_text`, :func:`limits_text`).
 
     Examples
     --------
@@ -118,30 +175,32 @@ def funnel_summary(funnels: dict[str, Any], trusts: pd.DataFrame) -> pd.DataFram
     >>> funnel_summary({}, trusts)["Limits"].iloc[0]
     'no funnel: fewer than 2 trusts have the 12 months to compare'
     """
-    names = dict(zip(trusts["trust_code"], trusts["trust_name"], strict=True))
+    names = dict(zip(trusts["trust_code"], trusts["trust_name"], strict=True)) | dict(names or {})
     rows = []
     for indicator in FUNNEL_INDICATORS:
         funnel = funnels.get(indicator.id)
         if funnel is None:
-            rows.append({"Indicator": indicator.title, "All trusts": "–",
-                         "Overdispersion (φ)": "–",
+            rows.append({"Indicator": indicator.title, "All-trust value": MISSING,
+                         "Overdispersion (φ)": MISSING,
                          "Limits": f"no funnel: fewer than {MIN_FUNNEL_TRUSTS} trusts have the "
                          f"{COMPARISON_MONTHS} months to compare",
-                         "Outside the 99.8% limits": "–"})
+                         "Outside the 99.8% limits": MISSING})
             continue
         points = funnel.points
         outside = points.loc[points["outlier"].notna()]
         rows.append({
             "Indicator": indicator.title,
-            "All trusts": indicator.label(funnel.target),
-            "Overdispersion (φ)": "–" if funnel.phi is None else f"{funnel.phi:.2f}",
-            "Limits": ("adjusted for overdispersion" if funnel.adjusted
-                       else "not adjusted (no overdispersion)"),
+            "All-trust value": indicator.label(funnel.target),
+            "Overdispersion (φ)": overdispersion_text(funnel.phi),
+            "Limits": limits_text(funnel),
             "Outside the 99.8% limits": "; ".join(
-                f"{names.get(code, code)} ({code}, {direction})"
+                f"{names.get(code, code)} ({code}): {_SIDE[str(direction)]}"
                 for code, direction in outside["outlier"].items()) or "none",
         })
     return pd.DataFrame(rows)
+
+
+_SIDE = {"high": "above", "low": "below"}
 
 
 def record_funnels(funnels: dict[str, Any]) -> None:

@@ -22,9 +22,21 @@ class Indicator:
     message: str
 
     def label(self, value: float) -> str:
+        """``value`` as the site writes this indicator's values (one formatter for all).
+
+        Examples
+        --------
+        >>> INDICATORS_BY_ID["crisis_24h"].label(80), INDICATORS_BY_ID["length_of_stay"].label(
+        ...     1234.56)
+        ('80.0%', '1,234.6 days')
+        """
+        # Lazily: validating parameters imports these definitions, and must not wait for the
+        # pandas the formatter needs.
+        from lhs_reports.reports.formatting import percent_text, rate_text
+
         if self.unit == "%":
-            return f"{value:.1f}%"
-        return f"{value:,.1f} {self.unit}".strip()
+            return percent_text(value)
+        return rate_text(value, self.unit)
 
 
 INDICATORS: tuple[Indicator, ...] = (

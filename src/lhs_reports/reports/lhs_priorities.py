@@ -17,6 +17,7 @@ import pandas as pd
 from lhs_reports.data.dictionary import PRIORITY_AREAS
 from lhs_reports.disclosure import NHS_DIGITAL_SDC, DisclosureRule, safe_percentage
 from lhs_reports.errors import DataError
+from lhs_reports.reports.formatting import interval_text, number_text, percent_text
 from lhs_reports.stats.rates import wilson_interval
 
 AGREE_FROM = 4
@@ -131,7 +132,7 @@ def published_shares(comparison: pd.DataFrame, *,
 def _share_text(row: pd.Series, rule: DisclosureRule = NHS_DIGITAL_SDC) -> str:
     if pd.isna(row["value"]):
         return f"fewer than {rule.suppress_range[1] + 1} respondents"
-    return f"{row['value'] * 100:.0f}%"
+    return percent_text(row["value"] * 100)
 
 
 def priorities_table(comparison: pd.DataFrame) -> pd.DataFrame:
@@ -142,9 +143,9 @@ def priorities_table(comparison: pd.DataFrame) -> pd.DataFrame:
         "Priority area": [_TEXT[a].title for a in shown.index],
         "Respondents": shown["respondents"].to_numpy(),
         "Agree (%)": shown["shown"].to_numpy(),
-        "95% CI": [f"{lo * 100:.1f} to {hi * 100:.1f}"
+        "95% CI": [interval_text(lo * 100, hi * 100)
                    for lo, hi in zip(shown["lower_ci"], shown["upper_ci"], strict=True)],
-        "All organisations (%)": (shown["value_all"] * 100).round(1).to_numpy(),
+        "All organisations (%)": [number_text(v * 100) for v in shown["value_all"]],
         "Compared with all": shown["comparison"].to_numpy(),
     })
 
@@ -161,7 +162,8 @@ def priorities_narrative(comparison: pd.DataFrame, organisation: str) -> str:
         text = _TEXT[area]
         lines.append(
             f"{rank}. **{text.title}**: {_share_text(row)} agree it is a strength "
-            f"(all organisations {row['value_all'] * 100:.0f}%; {row['comparison']}). "
+            f"(all organisations {percent_text(row['value_all'] * 100)}; "
+            f"{row['comparison']}). "
             f"*Recommendation:* {text.recommendation}")
     return "\n".join(lines)
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from lhs_reports.data.dictionary import ACTIVITY_MEASURES
 from lhs_reports.data.loaders import TrustData
-from lhs_reports.reports.formatting import interval_text
+from lhs_reports.reports.formatting import interval_text, month_text
 from lhs_reports.reports.needs_comparison import MEASURE_LABELS
 from lhs_reports.reports.periods import COMPARISON_MONTHS, reporting_window
 
@@ -86,16 +86,16 @@ def activity_caption(data: TrustData, *, period_end: str,
     >>> monthly = pd.DataFrame({"month": pd.date_range("2024-08-01", "2025-03-01", freq="MS")})
     >>> data = TrustData("RW5", "Trust", False, monthly, pd.DataFrame(), pd.DataFrame(), None)
     >>> activity_caption(data, period_end="2025-03")
-    'Activity in the 8 months to 2025-03 (the data start in August 2024)'
+    'Activity in the 8 months to March 2025 (the data start in August 2024)'
     >>> gappy = TrustData("RX4", "Trust", False, monthly.drop(index=3), pd.DataFrame(),
     ...                   pd.DataFrame(), None)
     >>> print(activity_caption(gappy, period_end="2025-03", missing_months=["2024-11"]))
-    Activity in the 8 months to 2025-03 (the data start in August 2024): no data for November
-    2024, so the counts and rates cover the 7 months with data (not annualised); the trust's
-    parameter file declares the month missing
+    Activity in the 8 months to March 2025 (the data start in August 2024): no data for
+    November 2024, so the counts and rates cover the 7 months with data (not annualised); the
+    trust's parameter file declares the month missing
     """
     months = summary_months(data.monthly, period_end=period_end)
-    text = f"Activity in the {months} months to {period_end}"
+    text = f"Activity in the {months} months to {month_text(period_end)}"
     if months < COMPARISON_MONTHS:
         text += f" (the data start in {data.monthly['month'].min():%B %Y})"
     gaps = summary_gaps(data.monthly, period_end=period_end)

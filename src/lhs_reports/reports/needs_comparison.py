@@ -25,7 +25,14 @@ import numpy as np
 import pandas as pd
 
 from lhs_reports.data.dictionary import GROUP_MEASURES, dictionary_order
-from lhs_reports.reports.formatting import interval_text, number_text
+from lhs_reports.reports.formatting import (
+    interval_text,
+    measure_text,
+    number_text,
+    percent_text,
+    rate_text,
+    signed_text,
+)
 
 #: Reader-facing names of the needs assessment's measures.
 MEASURE_LABELS: dict[str, str] = {
@@ -211,10 +218,10 @@ def rate_comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Measure": comparison["label"],
         "Events in the year": comparison["events"].astype("int64"),
-        "Age-standardised rate per 100,000": [number_text(v) for v in comparison["value"]],
+        "Age-standardised rate per 100,000": [rate_text(v) for v in comparison["value"]],
         "95% CI": [interval_text(lo, hi) for lo, hi in zip(comparison["lower_ci"],
                                                            comparison["upper_ci"], strict=True)],
-        "All trusts": [number_text(v) for v in comparison["benchmark"]],
+        "All trusts' rate per 100,000": [rate_text(v) for v in comparison["benchmark"]],
         "Compared with all trusts": comparison["comparison"].map(COMPARISON_TEXT),
     })
 
@@ -251,6 +258,29 @@ def peer_funnel(peers: PeerData, measure: str):
                         multiplier=100)
 
 
+#: Where a trust sits in a peer funnel, in words, by the funnel's significance label.
+FUNNEL_POSITION: dict[str, str] = {
+    "High (0.001)": "Above the 99.8% limit",
+    "High (0.025)": "Above the 95% limit (inside the 99.8% limit)",
+    "Low (0.001)": "Below the 99.8% limit",
+    "Low (0.025)": "Below the 95% limit (inside the 99.8% limit)",
+    "Not significant": "Inside the 95% limits",
+}
+
+
+def funnel_position(significance: object) -> str:
+    """A funnel's significance label ("High (0.001)") as a reader says it.
+
+    Examples
+    --------
+    >>> funnel_position("High (0.001)"), funnel_position("Not significant")
+    ('Above the 99.8% limit', 'Inside the 95% limits')
+    >>> funnel_position(None)
+    'Not placed (no value)'
+    """
+    return FUNNEL_POSITION.get(str(significance), "Not placed (no value)")
+
+
 def ratio_table(funnels: dict[str, object], trust_code: str, *,
                 left_out: Mapping[str, str] | None = None) -> pd.DataFrame:
     """For each measure, the trust's standardised ratio and where it sits in the peer funnel.
@@ -268,7 +298,7 @@ def ratio_table(funnels: dict[str, object], trust_code: str, *,
            for funnel in funnels.values()):
         why = (left_out or {}).get(trust_code, "not in the data compared")
         return pd.DataFrame({"Measure": [MEASURE_LABELS[m] for m in funnels],
-                             "Peer funnel": f"Left out ({why})"})
+                             "Position in the peer funnel": f"Left out ({why})"})
     rows = []
     for measure, funnel in funnels.items():
         point = funnel.points.loc[trust_code]  # type: ignore[attr-defined]
@@ -276,12 +306,13 @@ def ratio_table(funnels: dict[str, object], trust_code: str, *,
         hidden = bool(NHS_DIGITAL_SDC.suppresses(np.array([observed]))[0])
         rows.append({
             "Measure": MEASURE_LABELS[measure],
-            "Observed": observed,
-            "Expected": f"{float(point['denominator']):,.1f}",
+            "Events observed": observed,
+            "Expected at all-trust rates": number_text(float(point["denominator"])),
             "Standardised ratio (100 = as expected)": (
-                "*" if hidden else f"{float(point['value']):.1f}"),
-            "Peer funnel": (str(point["significance"]) if has_peers(funnel)
-                            else COMPARISON_TEXT["no peers"]),
+                "*" if hidden else measure_text(float(point["value"]), "index")),
+            "Position in the peer funnel": (funnel_position(point["significance"])
+                                            if has_peers(funnel)
+                                            else COMPARISON_TEXT["no peers"]),
         })
     return pd.DataFrame(rows)
 
@@ -340,11 +371,19 @@ def population_mix(peers: PeerData, trust_code: str) -> pd.DataFrame:
 
 
 def population_mix_table(mix: pd.DataFrame) -> pd.DataFrame:
-    """The mix as a reader sees it."""
+    """The mix as a reader sees it: headers that say what each column is a share of.
+
+    Examples
+    --------
+    >>> mix = pd.DataFrame({"segment": ["Ethnic group"], "group": ["White"],
+    ...                     "trust_share": [81.24], "all_share": [79.0], "difference": [2.2]})
+    >>> population_mix_table(mix).iloc[0].tolist()
+    ['Ethnic group', 'White', '81.2%', '79.0%', '+2.2']
+    """
     return pd.DataFrame({
-        "Segment": mix["segment"],
+        "Residents grouped by": mix["segment"],
         "Group": mix["group"],
-        "This trust (% of residents)": mix["trust_share"].map("{:.1f}".format),
-        "All trusts (%)": mix["all_share"].map("{:.1f}".format),
-        "Difference (percentage points)": mix["difference"].map("{:+.1f}".format),
+        "Share of this trust's residents": [percent_text(v) for v in mix["trust_share"]],
+        "Share of all trusts' residents": [percent_text(v) for v in mix["all_share"]],
+        "Difference (percentage points)": [signed_text(v) for v in mix["difference"]],
     })

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from lhs_reports.data.dictionary import IMD_QUINTILES, dictionary_order
-from lhs_reports.reports.formatting import interval_text, number_text
+from lhs_reports.reports.formatting import interval_text, rate_text, ratio_text
 from lhs_reports.reports.needs_comparison import standardised_rates
 
 Segment = Literal["imd_quintile", "ethnic_group"]
@@ -111,10 +111,10 @@ def gradient_table(gradients: list[Gradient], labels: dict[str, str]) -> pd.Data
     return pd.DataFrame({
         "Measure": [labels[g.measure] for g in gradients],
         "Gap, most minus least deprived (SII, per 100,000)": [
-            number_text(g.sii) for g in gradients],
-        "SII 95% CI": [interval_text(g.sii_lower, g.sii_upper) for g in gradients],
-        "Ratio, most to least deprived (RII)": [number_text(g.rii, 2) for g in gradients],
-        "RII 95% CI": [interval_text(g.rii_lower, g.rii_upper, 2) for g in gradients],
+            rate_text(g.sii) for g in gradients],
+        "Gap: 95% CI": [interval_text(g.sii_lower, g.sii_upper) for g in gradients],
+        "Ratio, most to least deprived (RII)": [ratio_text(g.rii) for g in gradients],
+        "Ratio: 95% CI": [interval_text(g.rii_lower, g.rii_upper, 2) for g in gradients],
     })
 
 
@@ -126,7 +126,7 @@ def segment_table(rates: pd.DataFrame, *, labels: dict[str, str], segment_title:
         "Measure": rates["measure"].map(labels).to_numpy(),
         segment_title: rates["segment_label"].to_numpy(),
         "Events": rates["total_count"].astype("int64").to_numpy(),
-        "Age-standardised rate per 100,000": [number_text(v) for v in rates["value"]],
+        "Age-standardised rate per 100,000": [rate_text(v) for v in rates["value"]],
         "95% CI": [interval_text(lo, hi)
                    for lo, hi in zip(rates["lower_ci"], rates["upper_ci"], strict=True)],
     })

@@ -28,6 +28,7 @@ from nbformat import NotebookNode
 
 import lhs_reports
 from lhs_reports.errors import RenderError
+from lhs_reports.site.contents import with_contents
 from lhs_reports.site.notebooks import publishable_notebook
 from lhs_reports.site.pages import Page, SiteModel, html_title, write_site_files
 from lhs_reports.site.provenance import provenance_html
@@ -153,7 +154,7 @@ def _render_pages(site: SiteModel, indices: list[int], out_dir: Path,
     exporter = _notebook_exporter()
     for index in indices:
         page = site.pages[index]
-        body = _body(page, markdown, exporter)
+        body = with_contents(_body(page, markdown, exporter))
         html = template.render(
             page=page, site=site, body=body, title=html_title(page, site.title),
             root="../" * page.depth, current=page.html_path,
