@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-from mizani.breaks import breaks_extended
 from plotnine import (
     aes,
     facet_wrap,
@@ -44,14 +43,14 @@ from lhs_reports.plots.funnel import (
 )
 from lhs_reports.plots.funnel_status import percent, status_styles
 from lhs_reports.plots.funnel_text import _centre, check_highlight, outside_sentence
-from lhs_reports.plots.theme import number_labels, theme_nhs, value_axis
+from lhs_reports.plots.theme import number_labels, round_ticks, theme_nhs, value_axis
 from lhs_reports.stats.funnel import FunnelResult
 
 #: Organisations labelled in every panel when there are at most this many (else the outliers
 #: and the highlighted one): none by default, as a panel is a quarter of a chart.
 PANEL_LABEL_ALL_UP_TO = 0
 
-_COUNTS = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight",
+_COUNTS = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight",
            9: "Nine"}
 
 
@@ -170,7 +169,7 @@ def funnel_panels_chart(results: Mapping[str, FunnelResult], *, titles: Mapping[
         guides(color=guide_legend(order=1, ncol=2), fill=guide_legend(order=1, ncol=2),
                shape=guide_legend(order=1, ncol=2), linetype=guide_legend(order=2)),
         # Few x ticks: a panel is half the width, and "12,500" beside "10,000" collide.
-        scale_x_continuous(breaks=breaks_extended(n=3), labels=number_labels,
+        scale_x_continuous(breaks=lambda limits: round_ticks(limits, 3), labels=number_labels,
                            minor_breaks=[]),
         value_axis(),
         facet_wrap("panel", ncol=2, scales="free"),

@@ -127,7 +127,8 @@ def _rebase_layers(frame: pd.DataFrame, starts: list[Any], low: float, top: floa
     late = [(s - first) > 0.55 * (last - first) for s in starts]
     labels["text"] = [f"{label}  " if right else f"  {label}"
                       for label, right in zip(labels["label"], late, strict=True)]
-    layers = [geom_vline(xintercept=starts, color=REBASE_COLOUR, linetype="dashed", size=0.6)]
+    layers: list[Any] = [geom_vline(xintercept=starts, color=REBASE_COLOUR, linetype="dashed",
+                                    size=0.6)]
     for right in (False, True):
         part = labels[[r == right for r in late]]
         if not part.empty:

@@ -104,7 +104,7 @@ def theme_nhs(base_size: float = 11) -> theme:
     )
 
 
-def number_labels(breaks: Sequence[float]) -> list[str]:
+def number_labels(breaks: Sequence[float] | Sequence[str]) -> Sequence[str]:
     """Axis tick labels with thousands separators and as many decimals as the step between
     ticks needs (``1,000``, ``2.5``), never ``2500.0``.
 
@@ -113,11 +113,12 @@ def number_labels(breaks: Sequence[float]) -> list[str]:
     >>> number_labels([0, 1000, 2000]), number_labels([0.0, 2.5, 5.0])
     (['0', '1,000', '2,000'], ['0.0', '2.5', '5.0'])
     """
-    finite = [b for b in breaks if math.isfinite(b)]
+    values = [float(b) for b in breaks]
+    finite = [b for b in values if math.isfinite(b)]
     # The fewest decimals that write every tick exactly (to a millionth of its size).
     digits = next((d for d in range(7)
                    if all(abs(round(b, d) - b) <= 1e-6 * max(1.0, abs(b)) for b in finite)), 6)
-    return [f"{b:,.{digits}f}" if math.isfinite(b) else "" for b in breaks]
+    return [f"{b:,.{digits}f}" if math.isfinite(b) else "" for b in values]
 
 
 def month_axis() -> scale_x_datetime:
@@ -125,8 +126,16 @@ def month_axis() -> scale_x_datetime:
     return scale_x_datetime(date_labels="%b %Y", minor_breaks=[])
 
 
+def round_ticks(limits: tuple[float, float], count: int = 6) -> Sequence[float]:
+    """About ``count`` round tick positions across ``limits`` (Talbot's extended algorithm).
+
+    >>> list(round_ticks((48.2, 98.4)))
+    [50.0, 60.0, 70.0, 80.0, 90.0, 100.0]
+    """
+    return [float(b) for b in breaks_extended(n=count)(limits)]
+
+
 def value_axis() -> scale_y_continuous:
     """A value axis with about six round ticks (the default can leave two or three on a narrow
     range, too few to read a value off) labelled with thousands separators."""
-    return scale_y_continuous(breaks=breaks_extended(n=6), labels=number_labels,
-                              minor_breaks=[])
+    return scale_y_continuous(breaks=round_ticks, labels=number_labels, minor_breaks=[])
