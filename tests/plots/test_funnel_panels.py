@@ -80,8 +80,8 @@ def test_limit_lines_stay_inside_each_panel():
 def test_alt_text_covers_every_panel_and_names_each_organisation_once_per_panel():
     results = four_funnels()
     text = funnel_panels_alt_text(results, titles=TITLES, highlight="RCC", names=NAMES)
-    assert text.startswith("Four funnel plots, one per measure (Referrals, Crisis contacts, "
-                           "Admissions and Mental Health Act detentions)")
+    assert text.startswith("Funnel plots in four panels, one per measure (Referrals, Crisis "
+                           "contacts, Admissions and Mental Health Act detentions)")
     parts = {title: text.split(f" {title}: ")[1] for title in TITLES.values()}
     for measure, result in results.items():
         sentence = parts[TITLES[measure]].split(". ")[0]
@@ -104,7 +104,7 @@ def test_the_needs_assessment_draws_every_peer_funnel_with_peers_and_none_alone(
     chart = peer_funnels_chart(results, highlight="RAA", names=NAMES)
     assert chart.data["panel"].nunique() == 4
     assert peer_funnels_alt_text(results, highlight="RAA").startswith(
-        "Four funnel plots of indirectly standardised ratios")
+        "Funnel plots of indirectly standardised ratios in four panels")
     alone = {m: ratio_funnel(pd.Series([10.0], ["RAA"]), pd.Series([12.0], ["RAA"]))
              for m in TITLES}
     assert peer_funnels_chart(alone) is None

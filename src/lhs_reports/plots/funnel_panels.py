@@ -50,8 +50,9 @@ from lhs_reports.stats.funnel import FunnelResult
 #: and the highlighted one): none by default, as a panel is a quarter of a chart.
 PANEL_LABEL_ALL_UP_TO = 0
 
-_COUNTS = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight",
-           9: "Nine"}
+_COUNTS = {1: "one panel", 2: "two panels", 3: "three panels", 4: "four panels",
+           5: "five panels", 6: "six panels", 7: "seven panels", 8: "eight panels",
+           9: "nine panels"}
 
 
 def _check(results: Mapping[str, FunnelResult], titles: Mapping[str, str]) -> None:
@@ -200,10 +201,10 @@ def funnel_panels_alt_text(results: Mapping[str, FunnelResult], *, titles: Mappi
     ...            for m, k in (("x", 1), ("y", 2))}
     >>> print(funnel_panels_alt_text(results, titles={"x": "Referrals", "y": "Admissions"},
     ...                              names={"B": "Eastvale NHS Trust"}))
-    Two funnel plots, one per measure (Referrals and Admissions), each of 3 organisations
-    against the expected ratio of 100, with 95% and 99.8% control limits. Referrals: no
-    organisation is outside the 99.8% limits. Admissions: 1 organisation is outside the 99.8%
-    limits: Eastvale NHS Trust (B, 129) above.
+    Funnel plots in two panels, one per measure (Referrals and Admissions), each of 3
+    organisations against the expected ratio of 100, with 95% and 99.8% control limits.
+    Referrals: no organisation is outside the 99.8% limits. Admissions: 1 organisation is
+    outside the 99.8% limits: Eastvale NHS Trust (B, 129) above.
     """
     _check(results, titles)
     for result in results.values():
@@ -214,8 +215,8 @@ def funnel_panels_alt_text(results: Mapping[str, FunnelResult], *, titles: Mappi
               for r in results.values()}
     listed = [titles[key] for key in results]
     panels = ", ".join(listed[:-1]) + (" and " if len(listed) > 1 else "") + listed[-1]
-    count = _COUNTS.get(len(results), str(len(results)))
-    text = f"{count} {what}, one per measure ({panels}), each of "
+    count = _COUNTS.get(len(results), f"{len(results)} panels")
+    text = f"{what[0].upper()}{what[1:]} in {count}, one per measure ({panels}), each of "
     text += (f"{counts.pop()} organisations" if len(counts) == 1 else "the organisations")
     text += f" against {centres.pop() if len(centres) == 1 else 'the overall value'}"
     text += f", with {levels.pop()} control limits." if len(levels) == 1 else "."
