@@ -1,16 +1,18 @@
 """Funnel plots in NHS colours, and alt text from the same numbers.
 
 Draws a :class:`lhs_reports.stats.funnel.FunnelResult` (PHE or overdispersed): organisations
-as points coloured by where they sit against the limits, the limits in force as lines (the
-highest level solid, the others dashed), the target as a horizontal line, and optionally one
-organisation ringed and labelled. Colours avoid red and green: a funnel says where an
-organisation differs from the rest, not whether that is good.
+as points coloured and shaped by where they sit against the limits
+(:mod:`lhs_reports.plots.funnel_status`), labelled with their names
+(:mod:`lhs_reports.plots.funnel_labels`), the limits in force as lines (the highest level
+solid, the others dashed), the target as a horizontal line, and optionally one organisation
+ringed. :mod:`lhs_reports.plots.funnel_panels` draws several funnels as small multiples;
+:mod:`lhs_reports.plots.funnel_text` writes the alt text (re-exported here).
 """
 
 from __future__ import annotations
 
-import re
 import textwrap
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -19,89 +21,112 @@ from plotnine import (
     aes,
     coord_cartesian,
     geom_hline,
+    geom_label,
     geom_line,
     geom_point,
-    geom_text,
+    geom_segment,
     ggplot,
+    guide_legend,
+    guides,
     labs,
     scale_color_manual,
+    scale_fill_manual,
     scale_linetype_manual,
+    scale_shape_manual,
     scale_x_continuous,
-    scale_y_continuous,
     theme,
 )
 
-from lhs_reports.errors import DataError
-from lhs_reports.plots.theme import (
-    NHS_AQUA_BLUE,
-    NHS_BLACK,
-    NHS_BLUE,
-    NHS_DARK_BLUE,
-    NHS_DARK_GREY,
-    NHS_LIGHT_BLUE,
-    NHS_MID_GREY,
-    NHS_PINK,
-    NHS_PURPLE,
-    NHS_WARM_YELLOW,
-    theme_nhs,
+from lhs_reports.plots.funnel_labels import (
+    LABEL_ALL_UP_TO,
+    chart_name,
+    organisation_name,
+    place_labels,
+    to_label,
 )
+from lhs_reports.plots.funnel_status import (
+    WITHIN,
+    level_suffix,
+    percent,
+    status_label,
+    status_styles,
+)
+from lhs_reports.plots.funnel_text import check_highlight, funnel_alt_text
+from lhs_reports.plots.theme import NHS_BLACK, NHS_BLUE, NHS_DARK_GREY, theme_nhs, value_axis
 from lhs_reports.stats.funnel import FunnelResult
 
-#: Point colours from the most extreme "above" to the most extreme "below".
-HIGH_COLOURS = (NHS_DARK_BLUE, NHS_LIGHT_BLUE, NHS_AQUA_BLUE)
-LOW_COLOURS = (NHS_PINK, NHS_WARM_YELLOW, NHS_PURPLE)
-WITHIN_COLOUR = NHS_MID_GREY
+__all__ = ["WITHIN", "funnel_alt_text", "funnel_chart", "status_label"]
+
 LIMIT_COLOUR = NHS_DARK_GREY
 TARGET_COLOUR = NHS_BLUE
-WITHIN = "Within the limits"
-
-_LABEL = re.compile(r"^(High|Low) \((?P<tail>[0-9.eE-]+)\)$")
+LABEL_SIZE = 7.5
 
 
-def _percent(level: float) -> str:
-    return f"{level * 100:.10g}%"
-
-
-def _level_suffix(level: float) -> str:
-    return f"{level * 100:.10g}".replace(".", "")
-
-
-def status_label(significance: Any) -> str | None:
-    """Reader-facing text for a significance label: ``"Above the 99.8% limit"``.
-
-    >>> status_label("High (0.001)"), status_label("Not significant")
-    ('Above the 99.8% limit', 'Within the limits')
-    """
-    if significance is None or (isinstance(significance, float) and np.isnan(significance)):
-        return None
-    match = _LABEL.match(str(significance))
-    if match is None:
-        return WITHIN
-    level = round(1 - 2 * float(match["tail"]), 10)
-    side = "Above" if match[1] == "High" else "Below"
-    return f"{side} the {_percent(level)} limit"
-
-
-def _status_colours(levels: tuple[float, ...]) -> dict[str, str]:
-    """Status text -> colour, in legend order (above, within, below)."""
-    ordered = sorted(levels, reverse=True)
-    colours = {f"Above the {_percent(lv)} limit": HIGH_COLOURS[min(i, 2)]
-               for i, lv in enumerate(ordered)}
-    colours[WITHIN] = WITHIN_COLOUR
-    for i, lv in reversed(list(enumerate(ordered))):
-        colours[f"Below the {_percent(lv)} limit"] = LOW_COLOURS[min(i, 2)]
-    return colours
-
-
-def _point_frame(result: FunnelResult) -> pd.DataFrame:
+def point_frame(result: FunnelResult, names: Mapping[str, str] | None = None
+                ) -> pd.DataFrame:
+    """One row per organisation with a value: ``organisation`` (code), ``name``,
+    ``denominator``, ``value``, ``outlier`` and ``status`` (ordered as the legend)."""
     frame = result.points.copy()
     frame.index = frame.index.map(str)
     frame = frame.rename_axis("organisation").reset_index()
     frame = frame[frame["value"].notna()]
-    colours = _status_colours(result.confidence)
-    status = pd.Categorical(frame["significance"].map(status_label), categories=list(colours))
+    styles = status_styles(result.confidence)
+    status = pd.Categorical(frame["significance"].map(status_label), categories=list(styles))
     frame["status"] = status.remove_unused_categories()
+    frame["name"] = [organisation_name(code, names) for code in frame["organisation"]]
     return frame
+
+
+def label_frame(points: pd.DataFrame, *, highlight: Any, x_range: tuple[float, float],
+                y_range: tuple[float, float], panel_points: tuple[float, float],
+                label_all_up_to: int = LABEL_ALL_UP_TO) -> pd.DataFrame:
+    """The labelled points with where their labels go (:func:`place_labels`), the highlighted
+    organisation's in bold."""
+    chosen = points[to_label(points, highlight=highlight, label_all_up_to=label_all_up_to)]
+    # First choice of place: the highlighted organisation, then those outside the limits.
+    rank = np.where(chosen["organisation"] == str(highlight), 0,
+                    np.where(chosen["outlier"].notna(), 1, 2))
+    chosen = chosen.assign(_rank=rank).sort_values(["_rank", "value"]).drop(columns="_rank")
+    text = [chart_name(name) for name in chosen["name"]]
+    placed = place_labels(chosen["denominator"].to_numpy(float),
+                          chosen["value"].to_numpy(float), text, x_range=x_range,
+                          y_range=y_range, panel_points=panel_points, size=LABEL_SIZE,
+                          obstacles=points[["denominator", "value"]].to_numpy(float))
+    placed.index = chosen.index
+    labelled = chosen.assign(text=text, **{c: placed[c] for c in placed.columns},
+                             weight=np.where(chosen["organisation"] == str(highlight), "bold",
+                                             "normal"))
+    return labelled[labelled["placed"]]
+
+
+def point_layers(points: pd.DataFrame, labels: pd.DataFrame, highlight: Any,
+                 styles: dict[str, tuple[str, str]]) -> list[Any]:
+    """Points (colour and shape by status), their labels with leader lines where a label had
+    to move, and the ring round the highlighted organisation."""
+    shown = [k for k in styles if k in set(points["status"].cat.categories)]
+    layers: list[Any] = [
+        geom_point(aes(color="status", fill="status", shape="status"), data=points, size=2.8,
+                   stroke=0.5),
+        scale_color_manual(values={k: styles[k][0] for k in shown}, breaks=shown),
+        scale_fill_manual(values={k: styles[k][0] for k in shown}, breaks=shown),
+        scale_shape_manual(values={k: styles[k][1] for k in shown}, breaks=shown),
+    ]
+    moved = labels[labels["moved"]]
+    if not moved.empty:
+        layers.append(geom_segment(aes(x="denominator", y="value", xend="label_x",
+                                       yend="label_y"), data=moved, color=NHS_DARK_GREY,
+                                   size=0.3))
+    if not labels.empty:
+        # On a translucent white box, so a label stays legible where it crosses a limit line.
+        layers.append(geom_label(aes(x="label_x", y="label_y", label="text", ha="ha",
+                                     fontweight="weight"), data=labels, color=NHS_BLACK,
+                                 fill="#FFFFFFCC", label_size=0, label_padding=0.1,
+                                 size=LABEL_SIZE, lineheight=1.0))
+    if highlight is not None:
+        chosen = points[points["organisation"] == str(highlight)]
+        layers.append(geom_point(aes("denominator", "value"), data=chosen, shape="o",
+                                 fill="none", color=NHS_BLACK, size=5.5, stroke=0.9))
+    return layers
 
 
 def _limit_lines(result: FunnelResult) -> pd.DataFrame:
@@ -109,12 +134,12 @@ def _limit_lines(result: FunnelResult) -> pd.DataFrame:
     parts = []
     for level in result.confidence:
         for side in ("lower", "upper"):
-            column = f"{result.limit_prefix}{side}_{_level_suffix(level)}"
+            column = f"{result.limit_prefix}{side}_{level_suffix(level)}"
             parts.append(pd.DataFrame({
                 "denominator": result.limits["denominator"].to_numpy(float),
                 "value": result.limits[column].to_numpy(float),
-                "line": f"{side}_{_level_suffix(level)}",
-                "level": f"{_percent(level)} limits",
+                "line": f"{side}_{level_suffix(level)}",
+                "level": f"{percent(level)} limits",
             }))
     lines = pd.concat(parts, ignore_index=True)
     return lines[np.isfinite(lines["value"])]
@@ -145,16 +170,12 @@ def _y_range(result: FunnelResult, values: pd.Series) -> tuple[float, float]:
     return bottom, top
 
 
-def _check_highlight(result: FunnelResult, highlight: Any) -> None:
-    if highlight is not None and highlight not in result.points.index:
-        examples = ", ".join(map(str, list(result.points.index[:3])))
-        raise DataError(f"highlight {highlight!r} is not one of the organisations",
-                        field="highlight", hint=f"use an index label such as {examples}")
-
-
 def funnel_chart(result: FunnelResult, *, title: str | None = None, highlight: Any = None,
-                 x_label: str | None = None, y_label: str | None = None) -> ggplot:
-    """A funnel plot: organisations coloured by position, limits, target, optional highlight.
+                 x_label: str | None = None, y_label: str | None = None,
+                 names: Mapping[str, str] | None = None,
+                 label_all_up_to: int = LABEL_ALL_UP_TO) -> ggplot:
+    """A funnel plot: organisations coloured and shaped by position and labelled by name,
+    limits, target, optional highlight.
 
     Parameters
     ----------
@@ -165,9 +186,15 @@ def funnel_chart(result: FunnelResult, *, title: str | None = None, highlight: A
     title
         Chart title.
     highlight
-        An index label of ``result.points`` to ring and label.
+        An index label of ``result.points`` to ring (and label in bold).
     x_label, y_label
         Axis titles (defaults from the statistic).
+    names
+        Organisation names by code (e.g. :func:`lhs_reports.reports.periods.trust_names`);
+        an organisation without one is labelled by its code.
+    label_all_up_to
+        Label every organisation when there are at most this many; otherwise only those
+        outside the outermost limits and the highlighted one.
 
     Returns
     -------
@@ -179,124 +206,40 @@ def funnel_chart(result: FunnelResult, *, title: str | None = None, highlight: A
     >>> from lhs_reports.stats.funnel import proportion_funnel
     >>> result = proportion_funnel(pd.Series([45, 300, 900], ["A", "B", "C"]),
     ...                            pd.Series([100, 500, 1000], ["A", "B", "C"]))
-    >>> chart = funnel_chart(result, title="Share seen on time", highlight="B")
-    >>> len(chart.layers)
-    5
+    >>> chart = funnel_chart(result, title="Share seen on time", highlight="B",
+    ...                      names={"A": "Northern NHS Trust"})
+    >>> sorted(chart.layers[-2].geom.data["text"])
+    ['B', 'C', 'Northern']
     """
-    _check_highlight(result, highlight)
-    points = _point_frame(result)
+    check_highlight(result, highlight)
+    points = point_frame(result, names)
     lines = _limit_lines(result)
-    colours = _status_colours(result.confidence)
-    top_level = f"{_percent(max(result.confidence))} limits"
-    linetypes = {f"{_percent(lv)} limits": ("solid" if f"{_percent(lv)} limits" == top_level
-                                            else "dashed") for lv in result.confidence}
+    styles = status_styles(result.confidence)
+    top_level = f"{percent(max(result.confidence))} limits"
+    linetypes = {f"{percent(lv)} limits": ("solid" if f"{percent(lv)} limits" == top_level
+                                           else "dashed") for lv in result.confidence}
     default_x, default_y = _axis_labels(result)
     bottom, top = _y_range(result, points["value"])
     right = 1.05 * float(points["denominator"].max())
+    labels = label_frame(points, highlight=highlight, x_range=(0, right), y_range=(bottom, top),
+                         panel_points=(390.0, 145.0), label_all_up_to=label_all_up_to)
     chart = ggplot(points, aes("denominator", "value"))
     chart += [
         geom_line(aes(group="line", linetype="level"), data=lines, color=LIMIT_COLOUR,
                   size=0.5),
         geom_hline(yintercept=result.target, color=TARGET_COLOUR, size=0.7),
-        geom_point(aes(color="status"), size=2.4),
-        scale_color_manual(values={k: v for k, v in colours.items()
-                                   if k in set(points["status"].cat.categories)}),
+        *point_layers(points, labels, highlight, styles),
         scale_linetype_manual(values=linetypes),
+        guides(color=guide_legend(order=1, ncol=2), fill=guide_legend(order=1, ncol=2),
+               shape=guide_legend(order=1, ncol=2), linetype=guide_legend(order=2)),
         scale_x_continuous(labels=lambda breaks: [f"{b:,.0f}" for b in breaks],
                            minor_breaks=[]),
-        scale_y_continuous(minor_breaks=[]),
+        value_axis(),
         coord_cartesian(xlim=(0, right), ylim=(bottom, top)),
-        labs(x=x_label or default_x, y=y_label or default_y, title=title,
-             caption=textwrap.fill(result.method, 110), color="", linetype=""),
+        labs(x=x_label or default_x, y=textwrap.fill(y_label or default_y, 26), title=title,
+             caption=textwrap.fill(result.method, 100), color="", fill="", shape="",
+             linetype=""),
         theme_nhs(),
-        theme(legend_box="vertical"),
+        theme(legend_box="vertical", legend_key_width=22),
     ]
-    if highlight is not None:
-        chosen = points[points["organisation"] == str(highlight)]
-        chart += [
-            geom_point(data=chosen, shape="o", fill="none", color=NHS_BLACK, size=5, stroke=1),
-            geom_text(aes(label="organisation"), data=chosen, color=NHS_BLACK, ha="left",
-                      va="bottom", nudge_x=0.015 * right, nudge_y=0.02 * (top - bottom),
-                      size=9),
-        ]
     return chart
-
-
-def _fmt(result: FunnelResult, value: float) -> str:
-    if result.statistic == "proportion" and result.multiplier == 100:
-        return f"{value:.1f}%"
-    if result.statistic == "rate":
-        return f"{value:,.1f} per {result.multiplier:,.0f}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
-
-
-def _centre(result: FunnelResult) -> str:
-    target = _fmt(result, result.target)
-    if result.statistic == "proportion":
-        noun = "percentage" if result.multiplier == 100 else "proportion"
-        return f"the overall {noun} of {target}"
-    if result.statistic == "ratio":
-        return f"the expected ratio of {target}"
-    return f"the overall {result.statistic} of {target}"
-
-
-def _names(result: FunnelResult, labels: pd.Index, limit: int = 5) -> str:
-    shown = [f"{label} ({_fmt(result, result.points.loc[label, 'value'])})"
-             for label in labels[:limit]]
-    if len(labels) > limit:
-        shown.append(f"{len(labels) - limit} more")
-    return ", ".join(shown[:-1]) + (" and " if len(shown) > 1 else "") + shown[-1]
-
-
-def funnel_alt_text(result: FunnelResult, *, label: str = "the indicator",
-                    highlight: Any = None, measure: str | None = None) -> str:
-    """One or two sentences describing a funnel plot, from the same numbers.
-
-    Parameters
-    ----------
-    result
-        A funnel result.
-    label
-        What is plotted, e.g. "emergency readmissions".
-    highlight
-        An index label to describe as well (as in :func:`funnel_chart`).
-    measure
-        The same as ``label`` (the name :func:`~lhs_reports.plots.spc.spc_alt_text` uses);
-        takes precedence when given.
-
-    Examples
-    --------
-    >>> from lhs_reports.stats.funnel import proportion_funnel
-    >>> result = proportion_funnel(pd.Series([45, 300, 900], ["A", "B", "C"]),
-    ...                            pd.Series([100, 500, 1000], ["A", "B", "C"]))
-    >>> print(funnel_alt_text(result, label="patients seen on time"))
-    Funnel plot of patients seen on time for 3 organisations against the overall percentage
-    of 77.8%, with 95% and 99.8% control limits. 3 organisations are outside the 99.8% limits:
-    C (90.0%) above; A (45.0%) and B (60.0%) below.
-    """
-    _check_highlight(result, highlight)
-    label = measure if measure is not None else label
-    shown = result.points[result.points["value"].notna()]
-    levels = " and ".join(_percent(lv) for lv in sorted(result.confidence))
-    widened = (f", widened for overdispersion (phi = {result.phi:.2f})"
-               if result.adjusted and result.phi is not None else "")
-    plural = "s" if len(shown) != 1 else ""
-    text = (f"Funnel plot of {label} for {len(shown)} organisation{plural} against "
-            f"{_centre(result)}, with {levels} control limits{widened}.")
-    outer = _percent(result.outlier_confidence or max(result.confidence))
-    flags = result.outliers
-    if flags.empty:
-        second = f"No organisation is outside the {outer} limits"
-    else:
-        verb = "is" if len(flags) == 1 else "are"
-        sides = [f"{_names(result, flags.index[flags == side])} {word}"
-                 for side, word in (("high", "above"), ("low", "below")) if (flags == side).any()]
-        second = (f"{len(flags)} organisation{'s' if len(flags) != 1 else ''} {verb} outside "
-                  f"the {outer} limits: " + "; ".join(sides))
-    if highlight is not None:
-        row = result.points.loc[highlight]
-        where = (status_label(row["significance"]) or "not plotted").lower()
-        second += f"; {highlight} ({_fmt(result, row['value'])}) is {where}"
-    return f"{text} {second}."

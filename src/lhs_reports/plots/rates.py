@@ -19,7 +19,7 @@ from plotnine import (
     theme_void,
 )
 
-from lhs_reports.plots.theme import NHS_BLUE, NHS_DARK_GREY, theme_nhs
+from lhs_reports.plots.theme import NHS_BLUE, NHS_DARK_GREY, number_labels, theme_nhs
 
 
 def segment_rate_chart(rates: pd.DataFrame, *, labels: dict[str, str], title: str | None = None,
@@ -51,13 +51,13 @@ def segment_rate_chart(rates: pd.DataFrame, *, labels: dict[str, str], title: st
         geom_errorbar(aes(ymin="lower_ci", ymax="upper_ci", group="panel"), width=0.3,
                       color=NHS_BLUE),
         geom_point(color=NHS_BLUE, size=2.5),
-        scale_y_continuous(minor_breaks=[]),
+        scale_y_continuous(labels=number_labels, minor_breaks=[]),
         coord_flip(),
         facet_wrap("panel", scales="free_x", ncol=2),
         labs(x=x_label, y=y_label, title=title),
         theme_nhs(),
         # Taller than the house default: two rows of panels need room for their strip titles.
-        theme(figure_size=(8, 6.5), panel_spacing_y=0.08),
+        theme(figure_size=(6.4, 6.4), panel_spacing_y=0.08),
     ]
     return chart
 
@@ -67,7 +67,7 @@ def _nothing_to_show(message: str) -> ggplot:
     return (ggplot(pd.DataFrame({"x": [0.0], "y": [0.0], "label": [message]}),
                    aes("x", "y", label="label"))
             + geom_text(color=NHS_DARK_GREY, size=11)
-            + theme_void() + theme(figure_size=(8, 1.2)))
+            + theme_void() + theme(figure_size=(6.4, 1.2)))
 
 
 def segment_rate_alt_text(rates: pd.DataFrame, *, labels: dict[str, str], segment_name: str

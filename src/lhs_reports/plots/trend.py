@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
-from plotnine import (
-    aes,
-    geom_line,
-    geom_point,
-    ggplot,
-    labs,
-    scale_x_datetime,
-    scale_y_continuous,
-)
+from plotnine import aes, geom_line, geom_point, ggplot, labs
 
-from lhs_reports.plots.theme import NHS_BLUE, theme_nhs
+from lhs_reports.plots.theme import NHS_BLUE, month_axis, theme_nhs, value_axis
 
 
 def _runs(dates: pd.Series) -> pd.Series:
@@ -42,8 +34,8 @@ def trend_chart(frame: pd.DataFrame, value: str, *, date: str = "month",
     chart += [
         geom_line(aes(group="_run"), color=NHS_BLUE, size=0.8),
         geom_point(color=NHS_BLUE, size=1.5),
-        scale_x_datetime(date_labels="%b %Y", minor_breaks=[]),
-        scale_y_continuous(minor_breaks=[]),
+        month_axis(),
+        value_axis(),
         labs(x="", y=y_label or value.replace("_", " ").capitalize(), title=title),
         theme_nhs(),
     ]

@@ -19,15 +19,28 @@ from plotnine import (
     aes,
     geom_line,
     geom_point,
+    geom_text,
     geom_vline,
     ggplot,
+    guide_legend,
+    guides,
     labs,
-    scale_x_datetime,
-    scale_y_continuous,
+    scale_color_manual,
+    scale_fill_manual,
+    scale_linetype_manual,
+    theme,
 )
 
-from lhs_reports.plots.theme import NHS_BLUE, NHS_DARK_GREY, NHS_WARM_YELLOW, theme_nhs
+from lhs_reports.plots.theme import (
+    NHS_BLUE,
+    NHS_DARK_GREY,
+    NHS_ORANGE,
+    month_axis,
+    theme_nhs,
+    value_axis,
+)
 from lhs_reports.reports.formatting import number_text, ratio_text, signed_text
+from lhs_reports.stats.bounds import possible_range
 from lhs_reports.stats.its import SegmentedRegression, segmented_regression
 from lhs_reports.stats.spc import ShortBaselineWarning, rebase_positions, xmr
 from lhs_reports.text import md_escape
@@ -47,9 +60,29 @@ class CaseStudyAnalysis:
     scale: float
 
 
+def measure_range(unit: str, kind: str | None = None) -> tuple[float, float]:
+    """The values a case study's measure can take, shown in ``unit``: a proportion runs from 0
+    to its scale (100 for "%"); anything else from 0 up. Without ``kind``, a "%" measure is
+    read as a proportion; every measure is a count over a count, so never negative.
+
+    Examples
+    --------
+    >>> measure_range("%"), measure_range("per 1,000", "rate")
+    ((0.0, 100.0), (0.0, inf))
+    """
+    scale = UNIT_SCALE.get(unit, 1.0)
+    if kind is None:
+        kind = "proportion" if unit == "%" else "rate"
+    return possible_range(kind, multiplier=scale)  # type: ignore[arg-type]
+
+
 def analyse(frame: pd.DataFrame, *, change_month: str, unit: str,
-            improvement: str) -> CaseStudyAnalysis:
-    """XmR (rebased at the change) and segmented regression of numerator / denominator."""
+            improvement: str, kind: str | None = None) -> CaseStudyAnalysis:
+    """XmR (rebased at the change) and segmented regression of numerator / denominator.
+
+    ``kind`` is the measure's kind from the parameter file (``measure.kind``); the chart keeps
+    process limits inside the range it allows (:func:`measure_range`).
+    """
     frame = frame.sort_values("month")
     scale = UNIT_SCALE.get(unit, 1.0)
     months = pd.DatetimeIndex(frame["month"], name="month")
@@ -60,6 +93,7 @@ def analyse(frame: pd.DataFrame, *, change_month: str, unit: str,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ShortBaselineWarning)
         spc = xmr(series, improvement=improvement, rebase_at=rebase)
+    spc.attrs["possible_range"] = measure_range(unit, kind)  # read by spc_chart, spc_alt_text
     its = segmented_regression(
         pd.Series(frame["numerator"].to_numpy(), index=months),
         intervention_at=f"{change_month}-01", family="quasipoisson", offset=denominators,
@@ -67,29 +101,53 @@ def analyse(frame: pd.DataFrame, *, change_month: str, unit: str,
     return CaseStudyAnalysis(series, denominators, spc, its, unit, scale)
 
 
+#: The interrupted time series' lines: name -> (colour, line type).
+ITS_LINES = {
+    "Fitted model": (NHS_BLUE, "solid"),
+    "Expected without the change": (NHS_ORANGE, "dashed"),
+}
+
+
 def its_chart(analysis: CaseStudyAnalysis, *, title: str | None = None) -> ggplot:
-    """Observed values, the fitted segmented model, and the counterfactual (no change)."""
+    """Observed values (points), the fitted segmented model, and the counterfactual (the trend
+    before the change projected on), with a legend naming each and the change month marked."""
     its = analysis.its
     per_unit = analysis.scale / analysis.denominators  # model counts -> the display unit
-    frame = pd.DataFrame({
-        "month": analysis.series.index,
-        "observed": analysis.series.to_numpy(),
-        "fitted": its.fitted.to_numpy() * per_unit,
-        "counterfactual": its.counterfactual.to_numpy() * per_unit,
-    })
-    change = analysis.series.index[its.intervention_position]
-    after = frame[frame["month"] >= change]
-    chart = ggplot(frame, aes("month", "observed"))
+    months = analysis.series.index
+    change = months[its.intervention_position]
+    observed = pd.DataFrame({"month": months, "value": analysis.series.to_numpy(),
+                             "series": "Observed"})
+    fitted = pd.DataFrame({"month": months, "value": its.fitted.to_numpy() * per_unit,
+                           "series": "Fitted model"})
+    counterfactual = pd.DataFrame({"month": months,
+                                   "value": its.counterfactual.to_numpy() * per_unit,
+                                   "series": "Expected without the change"})
+    lines = pd.concat([fitted, counterfactual[counterfactual["month"] >= change]],
+                      ignore_index=True)
+    low = float(np.nanmin([observed["value"].min(), lines["value"].min()]))
+    top = float(np.nanmax([observed["value"].max(), lines["value"].max()]))
+    label = pd.DataFrame({"month": [change], "value": [top + 0.12 * ((top - low) or 1.0)],
+                          "text": [f"  Change: {change:%B %Y}"]})
+    chart = ggplot(observed, aes("month", "value"))
     chart += [
-        geom_point(color=NHS_DARK_GREY, size=1.5),
-        geom_line(aes(y="fitted"), color=NHS_BLUE, size=0.9),
-        geom_line(aes(y="counterfactual"), data=after, color=NHS_WARM_YELLOW,
-                  linetype="dashed", size=0.9),
         geom_vline(xintercept=change, color=NHS_DARK_GREY, linetype="dotted"),
-        scale_x_datetime(date_labels="%b %Y", minor_breaks=[]),
-        scale_y_continuous(minor_breaks=[]),
-        labs(x="", y=analysis.unit or "value", title=title),
+        geom_text(aes(label="text"), data=label, ha="left", va="top", size=8,
+                  color=NHS_DARK_GREY),
+        geom_point(aes(fill="series"), shape="o", color="white", stroke=0.4, size=2.4),
+        geom_line(aes(color="series", linetype="series"), data=lines, size=0.9),
+        scale_fill_manual(values={"Observed": NHS_DARK_GREY}),
+        scale_color_manual(values={k: v[0] for k, v in ITS_LINES.items()},
+                           breaks=list(ITS_LINES)),
+        scale_linetype_manual(values={k: v[1] for k, v in ITS_LINES.items()},
+                              breaks=list(ITS_LINES)),
+        guides(fill=guide_legend(order=1), color=guide_legend(order=2),
+               linetype=guide_legend(order=2)),
+        month_axis(),
+        value_axis(),
+        labs(x="", y=analysis.unit or "value", title=title, fill="", color="",
+             linetype=""),
         theme_nhs(),
+        theme(legend_key_width=22),
     ]
     return chart
 
@@ -99,8 +157,9 @@ def its_alt_text(analysis: CaseStudyAnalysis, *, measure: str) -> str:
     change = analysis.series.index[analysis.its.intervention_position]
     return (f"Interrupted time series of {measure}, {len(analysis.series)} months from "
             f"{analysis.series.index[0]:%B %Y} to {analysis.series.index[-1]:%B %Y}: observed "
-            f"values, the fitted segmented model, and the trend projected from before "
-            f"{change:%B %Y} (dashed) for comparison.")
+            f"values (points), the fitted segmented model (solid line), and the values expected "
+            f"without the change, the trend before {change:%B %Y} projected on (dashed line), "
+            f"for comparison. The change month is marked by a dotted vertical line.")
 
 
 def its_reading(analysis: CaseStudyAnalysis, *, measure: str, improvement: str) -> str:

@@ -135,6 +135,9 @@ def flow_panels(monthly: pd.DataFrame, *, period_end: str, change_month: str | N
             result = xmr(series, improvement=indicator.improvement, target=target,
                          rebase_at=rebase)
             plain = xmr(series, improvement=indicator.improvement)
+        # For the chart and its text: limits beyond what the indicator can take are shown at
+        # the bound (spc_chart reads this).
+        result.attrs["possible_range"] = indicator.possible_range
         icons = xmr_icons(result)
         if pd.isna(series.iloc[-1]):
             icons = {**icons, "variation": None}  # the latest month has no value to judge

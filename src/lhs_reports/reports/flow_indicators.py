@@ -21,6 +21,21 @@ class Indicator:
     kind: Literal["proportion", "ratio", "count"]
     message: str
 
+    @property
+    def possible_range(self) -> tuple[float, float]:
+        """The values the indicator can take: 0 to 100 for a percentage, from 0 up for a
+        length of stay, a rate per bed day or a count of bed days.
+
+        >>> INDICATORS_BY_ID["crisis_24h"].possible_range
+        (0.0, 100.0)
+        >>> INDICATORS_BY_ID["out_of_area"].possible_range
+        (0.0, inf)
+        """
+        # Lazy: parameter validation imports this module, and must not load the statistics.
+        from lhs_reports.stats.bounds import possible_range
+
+        return possible_range(self.kind, multiplier=self.multiplier)
+
     def label(self, value: float) -> str:
         """``value`` as the site writes this indicator's values (one formatter for all).
 
