@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from html import escape
@@ -19,6 +20,7 @@ from typing import Literal
 import pandas as pd
 from IPython.display import HTML, display
 
+from lhs_reports.downloads import download_bundle, suppress_recoverable, with_units
 from lhs_reports.plots.mdc_icons import Icon, IconCell, icon_key_html
 
 SYNTHETIC_NOTICE = (
@@ -179,9 +181,22 @@ def figure_html(chart: object, alt: str, *, caption: str | None = None,
     )
 
 
-def show_chart(chart: object, alt: str, *, caption: str | None = None) -> None:
-    """Display a chart with its alt text (and the alt text as the caption if none is given)."""
+def show_chart(chart: object, alt: str, *, caption: str | None = None,
+               data: pd.DataFrame | None = None, units: Mapping[str, str] | None = None,
+               count_columns: Iterable[str] | None = None, download: bool = True) -> None:
+    """Display a chart with its alt text (and the alt text as the caption if none is given),
+    and the chart's data as a CSV download under it.
+
+    The data are ``data``, else the chart's own (a plotnine chart's ``.data``), through
+    :func:`publishable` (counts suppressed as in tables; ``count_columns`` as there), with
+    ``units`` (or units inferred: see :func:`chart_download`) in the CSV's header.
+    """
     display(HTML(figure_html(chart, alt, caption=caption or alt)))
+    if download:
+        bundle = chart_download(chart, caption or alt, data=data, units=units,
+                                count_columns=count_columns)
+        if bundle is not None:
+            display(bundle, raw=True)
 
 
 def publishable(frame: pd.DataFrame, *,
@@ -299,12 +314,122 @@ def table_html(frame: pd.DataFrame, *, caption: str | None = None,
 
 
 def show_table(frame: pd.DataFrame, *, caption: str | None = None,
-               count_columns: Iterable[str] | None = None) -> None:
-    """Display a disclosure-controlled table (see :func:`table_html`)."""
-    display(HTML(table_html(frame, caption=caption, count_columns=count_columns)))
+               count_columns: Iterable[str] | None = None, data: pd.DataFrame | None = None,
+               units: Mapping[str, str] | None = None, download: bool = True) -> None:
+    """Display a disclosure-controlled table (see :func:`table_html`) and its data as a CSV
+    download under it (see :func:`table_download`)."""
+    counted = None if count_columns is None else list(count_columns)
+    display(HTML(table_html(frame, caption=caption, count_columns=counted)))
+    if download:
+        display(table_download(frame, caption=caption, count_columns=counted, data=data,
+                               units=units), raw=True)
 
 
 def show_icon_key(*, assurance: bool = True) -> None:
     """Display the key to the Making Data Count icons (once on each page that shows them;
     ``assurance=False`` where a page shows no assurance icons)."""
     display(HTML(icon_key_html(assurance=assurance)))
+
+
+def table_download(frame: pd.DataFrame, *, caption: str | None = None,
+                   count_columns: Iterable[str] | None = None,
+                   data: pd.DataFrame | None = None,
+                   units: Mapping[str, str] | None = None) -> dict[str, object]:
+    """The CSV download of a table, through the same disclosure path as the table shown.
+
+    ``data``, when given, is the table's numbers unformatted (the table shown may hold
+    display strings such as ``4,079.6``); it passes through :func:`publishable` with the same
+    ``count_columns``. Icon cells are written as their words; ``units`` name the columns'
+    units (see :func:`lhs_reports.downloads.with_units`).
+
+    Examples
+    --------
+    >>> from lhs_reports.downloads import DOWNLOAD_MIME
+    >>> bundle = table_download(pd.DataFrame({"Ward": ["Oak", "Ash"], "Patients": [3, 42]}),
+    ...                         caption="Patients by ward")
+    >>> print(bundle[DOWNLOAD_MIME]["csv"], end="")
+    Ward,Patients (count)
+    Oak,*
+    Ash,40
+    """
+    source = frame if data is None else data
+    counted = counts_in(source) if count_columns is None else list(count_columns)
+    safe = publishable(source, count_columns=counted)
+    return download_bundle(with_units(safe, units, count_columns=counted), caption or "",
+                           kind="table")
+
+
+def chart_download(chart: object, label: str, *, data: pd.DataFrame | None = None,
+                   units: Mapping[str, str] | None = None,
+                   count_columns: Iterable[str] | None = None) -> dict[str, object] | None:
+    """The CSV download of a chart's data, through :func:`publishable`; None when the chart
+    has no table of data.
+
+    The data are ``data`` as given, else the columns of the chart's own ``.data`` that the
+    chart draws (:func:`charted_columns`). Without ``units``, the columns a plotnine chart puts
+    on its y axis take the axis title as their unit when it reads as one (``%``, ``per
+    100,000``, ``days``).
+    """
+    source = data
+    if source is None:
+        own = getattr(chart, "data", None)
+        source = own[charted_columns(chart, own)] if isinstance(own, pd.DataFrame) else None
+    if not isinstance(source, pd.DataFrame) or source.empty:
+        return None
+    source = source.reset_index(drop=True)
+    counted = counts_in(source) if count_columns is None else list(count_columns)
+    if units is None:
+        units = _axis_units(chart, source, counted)
+    safe = with_units(publishable(source, count_columns=counted), units, count_columns=counted)
+    return download_bundle(suppress_recoverable(safe), label, kind="chart")
+
+
+#: Aesthetics on a chart's y axis: their columns are in the y axis's unit.
+_Y_AESTHETICS = frozenset({"y", "ymin", "ymax", "yend", "yintercept", "lower", "upper",
+                           "middle"})
+#: An axis title that is a unit rather than the name of a variable.
+_UNIT_TITLE = re.compile(r"%|\bper\b|\bcent\b|\b(?:days?|hours?|weeks?|years?)$",
+                         re.IGNORECASE)
+
+
+def _mapped(chart: object, frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """``(aesthetic, column)`` for every aesthetic a plotnine chart maps to a column of its
+    own data (the chart's mapping, and each layer's that draws the chart's data)."""
+    mappings = [getattr(chart, "mapping", None)]
+    for layer in getattr(chart, "layers", []):
+        if getattr(layer, "_data", None) is None:
+            mappings.append(getattr(layer, "mapping", None))
+    found = []
+    for mapping in mappings:
+        for aesthetic, column in (dict(mapping) if mapping is not None else {}).items():
+            if isinstance(column, str) and column in frame.columns:
+                found.append((str(aesthetic), column))
+    return found
+
+
+def charted_columns(chart: object, frame: pd.DataFrame) -> list[str]:
+    """The columns of ``frame`` (a chart's data) the chart draws: mapped to an aesthetic or
+    faceted by, in the frame's order; every column when none is found by name.
+
+    Examples
+    --------
+    >>> import plotnine as p9
+    >>> frame = pd.DataFrame({"month": [1, 2], "value": [1.5, 2.0], "working": [0, 1]})
+    >>> charted_columns(p9.ggplot(frame, p9.aes("month", "value")) + p9.geom_line(), frame)
+    ['month', 'value']
+    """
+    drawn = {column for _, column in _mapped(chart, frame)}
+    facet = getattr(chart, "facet", None)
+    drawn.update(str(v) for v in getattr(facet, "vars", ()) if v in frame.columns)
+    return [c for c in frame.columns if c in drawn] or list(frame.columns)
+
+
+def _axis_units(chart: object, frame: pd.DataFrame, counted: list[str]) -> dict[str, str]:
+    """``{column: y axis title}`` for the columns a plotnine chart draws on its y axis (not
+    counts), when the title reads as a unit."""
+    labels = getattr(chart, "labels", None)
+    title = labels.get("y", None) if hasattr(labels, "get") else None
+    if not isinstance(title, str) or not _UNIT_TITLE.search(title):
+        return {}
+    return {column: title for aesthetic, column in _mapped(chart, frame)
+            if aesthetic in _Y_AESTHETICS and column not in counted}
