@@ -241,18 +241,23 @@ def download_links(page: str) -> list[str]:
     return [unescape(href) for href in re.findall(r'<a href="([^"]+)" download', page)]
 
 
-@pytest.mark.slow
-def test_every_download_link_on_every_page_resolves_to_a_published_file(built):
+def resolved_downloads(site: Path) -> int:
+    """How many download links the pages of ``site`` have; each must find its file."""
     found = 0
-    for page in built.rglob("*.html"):
+    for page in site.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert PLACEHOLDER not in text and DOWNLOAD_MIME not in text
-        relative = page.relative_to(built).as_posix()
+        relative = page.relative_to(site).as_posix()
         for href in download_links(text):
-            target = built / urljoin(relative, href)
+            target = site / urljoin(relative, href)
             assert target.is_file(), (relative, href)
             found += 1
-    assert found == 2 * 3  # two trusts: two tables and a chart each
+    return found
+
+
+@pytest.mark.slow
+def test_every_download_link_on_every_page_resolves_to_a_published_file(built):
+    assert resolved_downloads(built) == 2 * 3  # two trusts: two tables and a chart each
     page = (built / "trust" / "RX4.html").read_text(encoding="utf-8")
     assert download_links(page) == ["RX4/table-admissions-by-month-trust-rx4-co.csv",
                                     "RX4/table-admissions-by-month-trust-rx4-co-2.csv",
@@ -309,6 +314,4 @@ def test_the_quarto_site_carries_the_same_csv_files(built, tmp_path, fake_quarto
     for name in expected:
         if name.startswith(("trust/", "downloads/")):
             assert (quarto_site / name).read_bytes() == (built / name).read_bytes(), name
-    staged = next((root / "outputs" / "quarto").rglob("RX4.ipynb"), None)
-    if staged is not None:
-        assert 'href=\\"RX4/table-admissions' in staged.read_text(encoding="utf-8")
+    assert resolved_downloads(quarto_site) == 2 * 3

@@ -165,6 +165,19 @@ for the table: Rates &amp; &lt;ratios&gt;">Download the data (CSV, 1 KB)</a></p>
             f'aria-label="{escape(name, quote=True)}">{escape(words)}</a></p>')
 
 
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (a chart's alt text can run to several), to name it.
+
+    Examples
+    --------
+    >>> first_sentence("SPC chart of stays, 48 points. Latest limits: 2.5 to 3.1 days.")
+    'SPC chart of stays, 48 points'
+    >>> first_sentence("Rates (per 100,000)")
+    'Rates (per 100,000)'
+    """
+    return re.split(r"\.\s", text.strip(), maxsplit=1)[0].rstrip(".")
+
+
 def download_bundle(frame: pd.DataFrame, label: str, *, kind: str = "table") -> dict[str, Any]:
     """The display output for the CSV of ``frame`` (publishable already, units in its names):
     the link, with a placeholder address, and the payload publication turns into a file.
@@ -177,6 +190,7 @@ def download_bundle(frame: pd.DataFrame, label: str, *, kind: str = "table") -> 
     >>> 'href="lhs-download:chart-one.csv"' in bundle["text/html"]
     True
     """
+    label = first_sentence(label)
     text = csv_text(frame)
     name = download_file_name(label, kind=kind)
     link = download_link_html(PLACEHOLDER + name, len(text.encode("utf-8")), label, kind=kind)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import io
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from html import escape
@@ -21,6 +20,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from lhs_reports.downloads import download_bundle, suppress_recoverable, with_units
+from lhs_reports.plots.chart_data import axis_units, charted_columns
 from lhs_reports.plots.mdc_icons import Icon, IconCell, icon_key_html
 
 SYNTHETIC_NOTICE = (
@@ -366,9 +366,10 @@ def chart_download(chart: object, label: str, *, data: pd.DataFrame | None = Non
     has no table of data.
 
     The data are ``data`` as given, else the columns of the chart's own ``.data`` that the
-    chart draws (:func:`charted_columns`). Without ``units``, the columns a plotnine chart puts
-    on its y axis take the axis title as their unit when it reads as one (``%``, ``per
-    100,000``, ``days``).
+    chart draws and the statistics on their scale
+    (:func:`lhs_reports.plots.chart_data.charted_columns`). Without ``units``, the columns on
+    the y axis's scale take the axis title as their unit when it reads as one (``%``, ``per
+    100,000``, ``days``: :func:`lhs_reports.plots.chart_data.axis_units`).
     """
     source = data
     if source is None:
@@ -379,57 +380,7 @@ def chart_download(chart: object, label: str, *, data: pd.DataFrame | None = Non
     source = source.reset_index(drop=True)
     counted = counts_in(source) if count_columns is None else list(count_columns)
     if units is None:
-        units = _axis_units(chart, source, counted)
+        units = {column: unit for column, unit in axis_units(chart, source).items()
+                 if column not in counted}
     safe = with_units(publishable(source, count_columns=counted), units, count_columns=counted)
     return download_bundle(suppress_recoverable(safe), label, kind="chart")
-
-
-#: Aesthetics on a chart's y axis: their columns are in the y axis's unit.
-_Y_AESTHETICS = frozenset({"y", "ymin", "ymax", "yend", "yintercept", "lower", "upper",
-                           "middle"})
-#: An axis title that is a unit rather than the name of a variable.
-_UNIT_TITLE = re.compile(r"%|\bper\b|\bcent\b|\b(?:days?|hours?|weeks?|years?)$",
-                         re.IGNORECASE)
-
-
-def _mapped(chart: object, frame: pd.DataFrame) -> list[tuple[str, str]]:
-    """``(aesthetic, column)`` for every aesthetic a plotnine chart maps to a column of its
-    own data (the chart's mapping, and each layer's that draws the chart's data)."""
-    mappings = [getattr(chart, "mapping", None)]
-    for layer in getattr(chart, "layers", []):
-        if getattr(layer, "_data", None) is None:
-            mappings.append(getattr(layer, "mapping", None))
-    found = []
-    for mapping in mappings:
-        for aesthetic, column in (dict(mapping) if mapping is not None else {}).items():
-            if isinstance(column, str) and column in frame.columns:
-                found.append((str(aesthetic), column))
-    return found
-
-
-def charted_columns(chart: object, frame: pd.DataFrame) -> list[str]:
-    """The columns of ``frame`` (a chart's data) the chart draws: mapped to an aesthetic or
-    faceted by, in the frame's order; every column when none is found by name.
-
-    Examples
-    --------
-    >>> import plotnine as p9
-    >>> frame = pd.DataFrame({"month": [1, 2], "value": [1.5, 2.0], "working": [0, 1]})
-    >>> charted_columns(p9.ggplot(frame, p9.aes("month", "value")) + p9.geom_line(), frame)
-    ['month', 'value']
-    """
-    drawn = {column for _, column in _mapped(chart, frame)}
-    facet = getattr(chart, "facet", None)
-    drawn.update(str(v) for v in getattr(facet, "vars", ()) if v in frame.columns)
-    return [c for c in frame.columns if c in drawn] or list(frame.columns)
-
-
-def _axis_units(chart: object, frame: pd.DataFrame, counted: list[str]) -> dict[str, str]:
-    """``{column: y axis title}`` for the columns a plotnine chart draws on its y axis (not
-    counts), when the title reads as a unit."""
-    labels = getattr(chart, "labels", None)
-    title = labels.get("y", None) if hasattr(labels, "get") else None
-    if not isinstance(title, str) or not _UNIT_TITLE.search(title):
-        return {}
-    return {column: title for aesthetic, column in _mapped(chart, frame)
-            if aesthetic in _Y_AESTHETICS and column not in counted}
