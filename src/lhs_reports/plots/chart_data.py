@@ -1,17 +1,24 @@
 """Which of a chart's data a reader downloads with it, and in which units.
 
 A plotnine chart holds a frame (``.data``) with the columns it draws and others it only used
-on the way (a phase number, a flag). Its download is the columns it draws (mapped to an
-aesthetic, or faceted by), without those that only group lines, with the package's own
-statistics on the same scale as its y axis beside them (an XmR chart's mean and process
-limits, a funnel's limits, an interval's bounds), which charts often draw from a frame of
-their own. A y axis titled with a unit (``%``, ``per 100,000``, ``days``) gives that unit to
-the columns on its scale.
+on the way (a phase number, a flag). Its download is:
+
+- the columns it draws (mapped to an aesthetic, or faceted by), but not those that only
+  group lines;
+- the frame's first column when it names the rows (an organisation, which a chart often
+  labels from a frame of its own);
+- the package's own statistics on the scale of its y axis (an XmR chart's mean and process
+  limits, a funnel's limits, an interval's bounds), which charts often draw from a frame of
+  their own.
+
+A y axis titled with a unit (``%``, ``per 100,000``, ``days``) gives that unit to the columns
+on its scale.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -69,15 +76,17 @@ def charted_columns(chart: object, frame: pd.DataFrame) -> list[str]:
     Examples
     --------
     >>> import plotnine as p9
-    >>> frame = pd.DataFrame({"month": [1, 2], "value": [1.5, 2.0], "run": [0, 0],
-    ...                       "upl": [3.0, 3.0], "working": [0, 1]})
+    >>> frame = pd.DataFrame({"trust": ["A", "B"], "month": [1, 2], "value": [1.5, 2.0],
+    ...                       "run": [0, 0], "upl": [3.0, 3.0], "working": [0, 1]})
     >>> chart = (p9.ggplot(frame, p9.aes("month", "value"))
     ...          + p9.geom_line(p9.aes(group="run")))
     >>> charted_columns(chart, frame)
-    ['month', 'value', 'upl']
+    ['trust', 'month', 'value', 'upl']
     """
     mapped = mapped_columns(chart, frame)
     drawn = {column for aesthetic, column in mapped if aesthetic != "group"}
+    if len(frame.columns) and not pd.api.types.is_numeric_dtype(frame[frame.columns[0]]):
+        drawn.add(frame.columns[0])  # the rows' key (an organisation), often drawn as labels
     drawn.update(_on_y_scale(chart, frame))
     facet = getattr(chart, "facet", None)
     drawn.update(str(v) for v in getattr(facet, "vars", ()) if v in frame.columns)
@@ -98,7 +107,7 @@ def axis_units(chart: object, frame: pd.DataFrame) -> dict[str, str]:
     >>> axis_units(chart + p9.labs(y="Deprivation quintile"), frame)
     {}
     """
-    labels = getattr(chart, "labels", None)
+    labels: Any = getattr(chart, "labels", None)
     title = labels.get("y", None) if hasattr(labels, "get") else None
     if not isinstance(title, str) or not _UNIT_TITLE.search(title):
         return {}
