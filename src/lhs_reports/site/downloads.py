@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from nbformat import NotebookNode
 
 from lhs_reports.audit.tables import column_kind
 from lhs_reports.build.outcome import JobResult
@@ -37,19 +36,20 @@ HEADLINE_COLUMNS = ("organisation_code", "organisation_name", "family", "report"
                     "label", "count", "statistic", "text", "unit", "page")
 
 
-def take_downloads(notebook: NotebookNode, page_name: str) -> dict[str, bytes]:
+def take_downloads(notebook: Mapping[str, Any], page_name: str) -> dict[str, bytes]:
     """The CSV downloads of a notebook page, ``{path in the site: content}``; edits
     ``notebook`` in place so each link points at its file and no payload stays in it.
 
-    ``page_name`` is the page's path without suffix (``crisis_flow/SYN01``): its files go in
+    ``notebook`` is an ``nbformat`` node or the plain JSON of one. ``page_name`` is the page's
+    path without suffix (``crisis_flow/SYN01``): its files go in
     the folder of that name, linked as ``SYN01/<file>`` from the page. Two downloads proposing
     one name are told apart in page order (``-2``, ``-3``), so names are the same every build.
     """
     folder = page_name.rsplit("/", 1)[-1]
     files: dict[str, bytes] = {}
     taken: set[str] = set()
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "code":
             continue
         for output in cell.get("outputs", []):
             data = output.get("data", {})
