@@ -19,6 +19,8 @@ from typing import Literal
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
+from lhs_reports.downloads import download_bundle, suppress_recoverable, with_units
+from lhs_reports.plots.chart_data import axis_units, charted_columns
 from lhs_reports.plots.mdc_icons import Icon, IconCell, icon_key_html
 from lhs_reports.reports.formatting import month_text, number_text
 from lhs_reports.text import md_escape
@@ -182,9 +184,22 @@ def figure_html(chart: object, alt: str, *, caption: str | None = None,
     )
 
 
-def show_chart(chart: object, alt: str, *, caption: str | None = None) -> None:
-    """Display a chart with its alt text (and the alt text as the caption if none is given)."""
+def show_chart(chart: object, alt: str, *, caption: str | None = None,
+               data: pd.DataFrame | None = None, units: Mapping[str, str] | None = None,
+               count_columns: Iterable[str] | None = None, download: bool = True) -> None:
+    """Display a chart with its alt text (and the alt text as the caption if none is given),
+    and the chart's data as a CSV download under it.
+
+    The data are ``data``, else the chart's own (a plotnine chart's ``.data``), through
+    :func:`publishable` (counts suppressed as in tables; ``count_columns`` as there), with
+    ``units`` (or units inferred: see :func:`chart_download`) in the CSV's header.
+    """
     display(HTML(figure_html(chart, alt, caption=caption or alt)))
+    if download:
+        bundle = chart_download(chart, caption or alt, data=data, units=units,
+                                count_columns=count_columns)
+        if bundle is not None:
+            display(bundle, raw=True)
 
 
 def publishable(frame: pd.DataFrame, *,
@@ -322,9 +337,15 @@ def table_html(frame: pd.DataFrame, *, caption: str | None = None,
 
 
 def show_table(frame: pd.DataFrame, *, caption: str | None = None,
-               count_columns: Iterable[str] | None = None) -> None:
-    """Display a disclosure-controlled table (see :func:`table_html`)."""
-    display(HTML(table_html(frame, caption=caption, count_columns=count_columns)))
+               count_columns: Iterable[str] | None = None, data: pd.DataFrame | None = None,
+               units: Mapping[str, str] | None = None, download: bool = True) -> None:
+    """Display a disclosure-controlled table (see :func:`table_html`) and its data as a CSV
+    download under it (see :func:`table_download`)."""
+    counted = None if count_columns is None else list(count_columns)
+    display(HTML(table_html(frame, caption=caption, count_columns=counted)))
+    if download:
+        display(table_download(frame, caption=caption, count_columns=counted, data=data,
+                               units=units), raw=True)
 
 
 def show_icon_key(*, assurance: bool = True) -> None:
@@ -382,3 +403,58 @@ def section_markdown(title: str) -> str:
 def section(title: str) -> None:
     """Display a section heading (:func:`section_markdown`)."""
     display(Markdown(section_markdown(title)))
+
+
+def table_download(frame: pd.DataFrame, *, caption: str | None = None,
+                   count_columns: Iterable[str] | None = None,
+                   data: pd.DataFrame | None = None,
+                   units: Mapping[str, str] | None = None) -> dict[str, object]:
+    """The CSV download of a table, through the same disclosure path as the table shown.
+
+    ``data``, when given, is the table's numbers unformatted (the table shown may hold
+    display strings such as ``4,079.6``); it passes through :func:`publishable` with the same
+    ``count_columns``. Icon cells are written as their words; ``units`` name the columns'
+    units (see :func:`lhs_reports.downloads.with_units`).
+
+    Examples
+    --------
+    >>> from lhs_reports.downloads import DOWNLOAD_MIME
+    >>> bundle = table_download(pd.DataFrame({"Ward": ["Oak", "Ash"], "Patients": [3, 42]}),
+    ...                         caption="Patients by ward")
+    >>> print(bundle[DOWNLOAD_MIME]["csv"], end="")
+    Ward,Patients (count)
+    Oak,*
+    Ash,40
+    """
+    source = frame if data is None else data
+    counted = counts_in(source) if count_columns is None else list(count_columns)
+    safe = publishable(source, count_columns=counted)
+    return download_bundle(with_units(safe, units, count_columns=counted), caption or "",
+                           kind="table")
+
+
+def chart_download(chart: object, label: str, *, data: pd.DataFrame | None = None,
+                   units: Mapping[str, str] | None = None,
+                   count_columns: Iterable[str] | None = None) -> dict[str, object] | None:
+    """The CSV download of a chart's data, through :func:`publishable`; None when the chart
+    has no table of data.
+
+    The data are ``data`` as given, else the columns of the chart's own ``.data`` that the
+    chart draws and the statistics on their scale
+    (:func:`lhs_reports.plots.chart_data.charted_columns`). Without ``units``, the columns on
+    the y axis's scale take the axis title as their unit when it reads as one (``%``, ``per
+    100,000``, ``days``: :func:`lhs_reports.plots.chart_data.axis_units`).
+    """
+    source = data
+    if source is None:
+        own = getattr(chart, "data", None)
+        source = own[charted_columns(chart, own)] if isinstance(own, pd.DataFrame) else None
+    if not isinstance(source, pd.DataFrame) or source.empty:
+        return None
+    source = source.reset_index(drop=True)
+    counted = counts_in(source) if count_columns is None else list(count_columns)
+    if units is None:
+        units = {column: unit for column, unit in axis_units(chart, source).items()
+                 if column not in counted}
+    safe = with_units(publishable(source, count_columns=counted), units, count_columns=counted)
+    return download_bundle(suppress_recoverable(safe), label, kind="chart")

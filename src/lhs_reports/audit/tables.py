@@ -49,7 +49,7 @@ RECOVERABLE_COUNT = "small count recoverable from a percentage"
 LABEL_COLUMNS = re.compile(
     r"\b(?:quintile|decile|quartile|tercile|centile|percentile|rank(?:ing)?|position|year|"
     r"month|quarter|week|day|date|period|age|band|group|category|code|id|level|tier|stage|"
-    r"grade|priority|score|rating|scale|order|version|phase|wave|step)s?\b", re.IGNORECASE)
+    r"grade|priority|score|rating|scale|order|version|phase|wave|step|label)s?\b", re.IGNORECASE)
 #: Counts of things that are not people (values not about individuals need no SDC).
 _NOT_PEOPLE = re.compile(
     r"\b(?:number|count|no\.?) of (?:trusts|organi[sz]ations|providers|practices|sites|"
@@ -66,7 +66,7 @@ _COUNTED = re.compile(
 _STATISTIC = re.compile(
     r"%|\b(?:per ?cent(?:age)?|proportion|share|rate|ratio|mean|average|median|per|index|sii|"
     r"rii|ci|interval|limits?|lower|upper|expected|difference|change|gap|target|"
-    r"standardi[sz]ed)\b", re.IGNORECASE)
+    r"standardi[sz]ed|statistics?)\b", re.IGNORECASE)
 _PERCENT = re.compile(r"%|\bper ?cent(?:age)?\b|\bproportion\b|\bshare\b", re.IGNORECASE)
 #: A percentage column that is not a share of the row's own denominator.
 _NOT_THIS_ROWS_SHARE = re.compile(

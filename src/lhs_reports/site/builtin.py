@@ -168,7 +168,7 @@ def _render_pages(site: SiteModel, indices: list[int], out_dir: Path,
 def _body(page: Page, markdown: MarkdownIt, exporter: HTMLExporter) -> str:
     if page.kind == "notebook":
         assert page.notebook is not None
-        body, _ = exporter.from_notebook_node(publishable_notebook(page.notebook))
+        body, _ = exporter.from_notebook_node(publishable_notebook(page.notebook, page.name))
         return body
     return markdown.render(page.markdown)
 

@@ -24,6 +24,13 @@ from lhs_reports.data.templates import SITE_FOLDER, template_files
 from lhs_reports.packaged import site_file, site_files
 from lhs_reports.site.about_data import about_data_markdown
 from lhs_reports.site.conditional import resolve_conditions
+from lhs_reports.site.downloads import (
+    HEADLINE_CSV,
+    about_downloads_markdown,
+    headline_link_markdown,
+    headline_results_csv,
+)
+from lhs_reports.site.notebooks import page_downloads
 from lhs_reports.text import md_escape
 
 #: Hand-written pages, in navigation order: the project's ``index.qmd`` (its home page), and
@@ -236,8 +243,10 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
                                   notebook=job.output, provenance=page_provenance,
                                   section=family.id, document_title=report))
 
+    headline = headline_results_csv(jobs, results)
     index_meta, index_body = _read_handwritten(project, "index.qmd", synthetic)
     index_body = index_body.rstrip() + "\n\n## Reports\n\n" + "\n".join(report_lines) + "\n"
+    index_body += f"\n{headline_link_markdown(headline)}.\n"
     title = str(index_meta.get("title") or project.catalogue.site.title)
     pages.insert(0, Page("index", title, "markdown", index_body, provenance=provenance))
     methods_meta, methods_body = _read_handwritten(project, "methods.qmd", synthetic)
@@ -257,7 +266,8 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
                           provenance=provenance, section="methods",
                           document_title=f"Methods: {title}"))
     pages.append(Page("about-data", "About the data", "markdown",
-                      about_data_markdown(project.catalogue.families, synthetic=synthetic),
+                      about_data_markdown(project.catalogue.families, synthetic=synthetic)
+                      + "\n" + about_downloads_markdown(headline),
                       provenance=provenance, section="about-data"))
     nav.append(NavItem("About the data", "about-data.html"))
     # Linked from every page's footer rather than the navigation bar.
@@ -268,6 +278,10 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
     # The data templates About the data links to, from the same dictionary as the schemas.
     files = tuple(SiteFile(f"{SITE_FOLDER}/{name}", text.encode("utf-8"))
                   for name, text in template_files().items())
+    # The data behind every table and chart, beside its page, and the headline results.
+    files += tuple(SiteFile(path, content) for page in pages if page.notebook is not None
+                   for path, content in page_downloads(page.notebook, page.name).items())
+    files += (SiteFile(HEADLINE_CSV, headline),)
     site = project.catalogue.site
     return SiteModel(site.title, site.subtitle, synthetic, tuple(pages), tuple(nav),
                      provenance, files)

@@ -191,7 +191,7 @@ def _notebook_text(page: Page, site: SiteModel) -> str:
     from lhs_reports.site.quarto_notebook import html_outputs_as_markdown, lift_first_heading
 
     assert page.notebook is not None
-    notebook = publishable_notebook(page.notebook)
+    notebook = publishable_notebook(page.notebook, page.name)
     cells = html_outputs_as_markdown(list(notebook.cells))
     heading, is_markdown = lift_first_heading(cells)
     title = heading if heading is not None and is_markdown else yaml_title(heading or page.title)
