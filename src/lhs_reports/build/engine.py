@@ -182,7 +182,9 @@ def _not_run(item: PlannedJob, manifest: Manifest) -> JobResult:
     if entry.get("status") in {"failed", "timeout"}:
         return JobResult(item.job.key, entry["status"], 0.0, entry.get("error"),
                          reason=item.reason)
-    return JobResult(item.job.key, "skipped", 0.0, reason=item.reason)
+    # Its last records too: pages built from results (an organisation's) show them unchanged.
+    records = list(entry.get("records") or []) if entry.get("status") == "ok" else []
+    return JobResult(item.job.key, "skipped", 0.0, reason=item.reason, records=records)
 
 
 def _job_provenance(entry: dict[str, Any]) -> dict[str, str]:
