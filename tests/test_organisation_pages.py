@@ -4,17 +4,27 @@ the packaged notebooks on hand-written data (tests/handmade.py) at the end."""
 
 from __future__ import annotations
 
+import functools
+import http.server
+import os
 import re
+import shutil
+import sys
+import threading
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
+import yaml
 from markdown_it import MarkdownIt
 
 from lhs_reports.audit import audit_page
-from lhs_reports.build.outcome import JobResult
+from lhs_reports.build.engine import run_build
+from lhs_reports.build.outcome import ExecutionSettings, JobResult
 from lhs_reports.build.plan import Job, Project, load_project
+from lhs_reports.data.dictionary import PRIORITY_AREAS, RESPONDENT_ROLES
 from lhs_reports.errors import ParameterError
 from lhs_reports.site import builtin
 from lhs_reports.site.organisations import (
@@ -27,6 +37,18 @@ from lhs_reports.site.organisations import (
 from lhs_reports.site.pages import site_model
 from lhs_reports.site.quarto_stage import config_files, staged_config
 from lhs_reports.text import md_escape
+
+from .handmade import (
+    activity_by_group_rows,
+    build_site,
+    make_handmade_project,
+    population_rows,
+    trusts_table,
+    varied_monthly,
+    write,
+)
+
+FAKE_QUARTO = Path(__file__).parent / "fake_quarto"
 
 CATALOGUE = """\
 site: {{title: Handmade, synthetic: false}}
@@ -48,7 +70,7 @@ families:
     title: LHS priorities self-assessment
     description: Priorities.
     notebook: notebooks/lhs_priorities.ipynb
-    parameters: params/priorities/*.yaml
+    parameters: params/trusts/*.yaml
     tables: [trusts, lhs_survey]
   - id: flow_again
     title: Flow again
@@ -79,17 +101,17 @@ AWKWARD = "Riverside <b>& *Co*"
 NAMES = {"RX4": AWKWARD, "TAH": "Tarnhill", "RW5": "Westmoor"}
 
 
-def _project(root: Path, *, extra: str = "", priorities: tuple[str, ...] = ("RX4", "TAH"),
-             names: dict[str, str] = NAMES) -> Project:
-    for folder in ("trusts", "priorities", "cross_trust"):
+def _project(root: Path, *, extra: str = "", names: dict[str, str] = NAMES,
+             data_dirs: dict[str, str] | None = None) -> Project:
+    for folder in ("trusts", "cross_trust"):
         (root / "params" / folder).mkdir(parents=True, exist_ok=True)
     (root / "params" / "reports.yaml").write_text(CATALOGUE.format(extra=extra))
     (root / "params" / "cross_trust" / "all.yaml").write_text("title: All trusts\n")
     for code, name in names.items():
-        text = f'trust_code: {code}\ntrust_name: "{name}"\ntargets: {{followup_72h: 80}}\n'
-        (root / "params" / "trusts" / f"{code}.yaml").write_text(text)
-        if code in priorities:
-            (root / "params" / "priorities" / f"{code}.yaml").write_text(text)
+        own = (data_dirs or {}).get(code)
+        (root / "params" / "trusts" / f"{code}.yaml").write_text(
+            f'trust_code: {code}\ntrust_name: "{name}"\ntargets: {{followup_72h: 80}}\n'
+            + (f"data_dir: {own}\n" if own else ""))
     return load_project(root)
 
 
@@ -233,15 +255,16 @@ def test_the_three_top_priorities_are_in_order_with_their_published_shares(proje
 
 
 def test_families_with_nothing_to_show_are_named_with_the_reason(tmp_path):
-    project = _project(tmp_path, extra=SKIPPED_FAMILY, priorities=("RX4", "TAH"))
+    project = _project(tmp_path, extra=SKIPPED_FAMILY)
     jobs = [job for job in _jobs(project) if job.key != "lhs_priorities/RW5"]
     results = _results(jobs, failed=("lhs_priorities/TAH",))
-    pages = _pages(project, jobs, results, leave_out={"series_by_trust"})
+    pages = _pages(project, jobs, results, leave_out={"series_by_trust"},
+                   not_built={"lhs_priorities/RW5": "no lhs_survey table in data_rw5; skipped"})
     tah, rw5 = pages["trusts/TAH"].markdown, pages["trusts/RW5"].markdown
     assert "could not be built in the latest run" in _section(tah, "LHS priorities "
                                                                    "self-assessment")
     assert "](../lhs_priorities/TAH.html)" in tah  # the failed page says why
-    assert "No report for Westmoor in this build" in rw5
+    assert "Not built for Westmoor: no lhs\\_survey table in data\\_rw5." in rw5
     for markdown in (tah, rw5):
         assert "switched off" in _section(markdown, "Flow again")
         assert "tables this report reads are not in the data" in _section(
@@ -349,7 +372,7 @@ def test_the_home_page_lists_every_organisation_with_a_labelled_filter_and_a_liv
     listing = home.split("## Organisations\n", 1)[1]
     html = _html(listing)
     links = re.findall(r'<li><a href="(trusts/[A-Z0-9]+\.html)">', html)
-    assert links == ["trusts/RW5.html", "trusts/RX4.html", "trusts/TAH.html"]
+    assert links == ["trusts/RX4.html", "trusts/TAH.html", "trusts/RW5.html"]  # by name
     assert {f"{p.name}.html" for p in site.pages} >= set(links)
     tags = _tags(html)
     box = next(attrs for tag, attrs in tags if attrs.get("class") == "lhs-org-filter")
@@ -370,3 +393,226 @@ def test_both_renderers_ship_the_filter_script(project):
     staged = {f.path: f.content for f in config_files(site, project.root)}
     assert b"data-lhs-org-search" in staged[ORGANISATION_SCRIPT]
     assert ORGANISATION_SCRIPT in staged_config({}, site)["project"]["resources"]
+
+
+# -- whole builds: the packaged notebooks on hand-written data ---------------------------------
+
+
+def _survey(code: str, respondents: int = 30) -> pd.DataFrame:
+    """Every respondent scores every area, written by hand: fewest agree on the learning
+    culture (10 of 30), then digital maturity (13), then interoperability (16); 25 on the
+    others."""
+    first_to_agree = {"learning_culture": 20, "digital_maturity": 17,
+                      "system_interoperability": 14}
+    rows = []
+    for number in range(respondents):
+        for area in PRIORITY_AREAS:
+            agrees = number >= first_to_agree.get(area, 5)
+            rows.append((code, f"R{number:04d}", RESPONDENT_ROLES[number % 5], area,
+                         4 + number % 2 if agrees else 1 + number % 3))
+    return pd.DataFrame(rows, columns=["trust_code", "respondent_id", "role", "priority_area",
+                                       "score"])
+
+
+def _handmade_data(folder: Path, codes: list[str], *, survey: tuple[str, ...]) -> None:
+    trusts = trusts_table(codes).assign(trust_name=[NAMES[code] for code in codes])
+    write(trusts, folder / "trusts.csv")
+    write(pd.concat([varied_monthly(code, 24, seed=seed) for seed, code in enumerate(codes)],
+                    ignore_index=True), folder / "activity_monthly.csv")
+    population = pd.concat([population_rows(code) for code in codes], ignore_index=True)
+    write(population, folder / "population.csv")
+    write(activity_by_group_rows(population), folder / "activity_by_group.csv")
+    if survey:
+        write(pd.concat([_survey(code) for code in survey]), folder / "lhs_survey.csv")
+
+
+def _build(root: Path, renderer: str) -> Any:
+    settings = ExecutionSettings(cell_timeout=300, notebook_timeout=600)
+    return run_build(load_project(root), jobs=2, settings=settings, renderer=renderer,
+                     progress_plain=True)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, Path]:
+    """Three trusts: RX4 with every report; TAH whose priorities report fails (no survey
+    rows); RW5 with its own data folder, which has no survey table, so only some families
+    (and no peers to compare with); a family switched off and one skipped. The built-in site
+    is kept aside, as the Quarto build below replaces ``outputs/_site``."""
+    root = tmp_path_factory.mktemp("organisations")
+    _project(root, extra=SKIPPED_FAMILY, data_dirs={"RW5": "data_rw5"})
+    _handmade_data(root / "data", ["RX4", "TAH"], survey=("RX4",))
+    _handmade_data(root / "data_rw5", ["RW5"], survey=())
+    report = _build(root, "builtin")
+    assert [r.key for r in report.failed] == ["lhs_priorities/TAH"], [
+        r.error for r in report.failed]
+    kept = root / "builtin-site"
+    shutil.copytree(root / "outputs" / "_site", kept)
+    return root, kept
+
+
+def _read(site: Path, name: str) -> str:
+    return (site / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_every_organisation_has_a_page_whose_links_resolve(built):
+    _, site = built
+    for name in ("trusts/index.html", "trusts/RX4.html", "trusts/TAH.html", "trusts/RW5.html"):
+        html = _read(site, name)
+        links = [href for tag, attrs in _tags(html) if tag == "a"
+                 and (href := attrs.get("href")) and not href.startswith(("#", "http"))]
+        assert links, name
+        for href in links:
+            target = (site / name).parent / href.split("#")[0]
+            assert target.resolve().is_file(), (name, href)
+    assert "trusts/RX4.html" in [href for tag, attrs in _tags(_read(site, "index.html"))
+                                 if tag == "a" and (href := attrs.get("href"))]
+    assert audit_page(_read(site, "trusts/RX4.html"), "trusts/RX4.html") == []
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_a_trust_s_page_shows_its_icons_with_words_and_its_recorded_findings(built):
+    _, site = built
+    html = _read(site, "trusts/RX4.html")
+    flow = html.split("Crisis and acute flow", 1)[1]
+    cells = re.findall(r'<td class="lhs-mdc-cell[^"]*">(.*?)</td>', flow, re.DOTALL)
+    assert len(cells) >= 1
+    for cell in cells:
+        assert re.search(r'<span class="lhs-mdc-text">[A-Z][a-z]', cell), cell
+    assert html.count('class="lhs-mdc-key"') == 1
+    assert 'href="../crisis_flow/RX4.html"' in html
+    assert "Compared with all trusts." in html and "Inequality." in html
+    # The three weakest areas of RX4's hand-written survey, in order.
+    top = re.findall(r"<li><strong>(.*?)</strong>", html)
+    assert top == ["A learning culture", "Digital maturity", "System interoperability"]
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_a_failed_report_a_missing_one_and_families_not_built_are_said(built):
+    _, site = built
+    tah, rw5 = _read(site, "trusts/TAH.html"), _read(site, "trusts/RW5.html")
+    assert "could not be built in the latest run" in tah
+    assert 'href="../lhs_priorities/TAH.html"' in tah
+    assert "Not built for Westmoor: no lhs_survey table in data_rw5." in rw5
+    assert "Not compared (no other trust in the data)." in rw5
+    assert "Not built for Tarnhill: no case_study_series table in the data." in tah
+    assert "Not built for Westmoor: no case_study_series table in data_rw5." in rw5
+    for html in (tah, rw5):
+        assert "switched off" in html
+    assert "1 failed" in _read(site, "trusts/index.html")
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_a_name_with_markup_shows_as_written_everywhere(built):
+    _, site = built
+    for name in ("index.html", "trusts/index.html", "trusts/RX4.html"):
+        html = _read(site, name)
+        assert "<b>&" not in html and "<em>Co</em>" not in html, name
+        assert re.search(r"Riverside &lt;b&gt;&amp; (\*|&#42;)Co(\*|&#42;)", html), name
+    assert "<title>Riverside &lt;b&gt;&amp; *Co* at a glance | Handmade</title>" in _read(
+        site, "trusts/RX4.html")
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_the_home_page_s_list_loads_the_script_the_site_ships(built):
+    _, site = built
+    home = _read(site, "index.html")
+    assert f'<script src="{ORGANISATION_SCRIPT}" defer></script>' in home
+    assert "data-lhs-org-search" in _read(site, ORGANISATION_SCRIPT)
+    assert 'href="trusts/index.html"' in home  # the navigation's "Organisations"
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_the_quarto_site_carries_the_same_pages_from_the_kept_records(built, tmp_path_factory):
+    """Rendered again by the stand-in Quarto with nothing re-run: the headlines come from the
+    records the last build kept."""
+    root, _ = built
+    shim = tmp_path_factory.mktemp("python-shim")
+    (shim / "python3").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (shim / "python3").chmod(0o755)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", os.pathsep.join([str(FAKE_QUARTO), str(shim),
+                                              os.environ.get("PATH", "")]))
+        patch.delenv("FAKE_QUARTO_MODE", raising=False)
+        patch.delenv("FAKE_QUARTO_LOG", raising=False)
+        report = _build(root, "quarto")
+    assert not [r for r in report.results if r.status == "ok"]  # nothing ran again
+    site = root / "outputs" / "_site"
+    page = _read(site, "trusts/RX4.html")  # the stand-in shows the page's source, escaped
+    assert "Making Data Count summary" in page and "lhs-mdc-text" in page
+    assert "A learning culture" in page
+    assert "data-lhs-org-search" in _read(site, ORGANISATION_SCRIPT)
+    staged = yaml.safe_load((root / "outputs" / "quarto" / "_quarto.yml").read_text())
+    assert ORGANISATION_SCRIPT in staged["project"]["resources"]
+    assert {"text": "Organisations", "href": "trusts/index.qmd"} in \
+        staged["website"]["navbar"]["left"]
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_a_one_trust_project_has_its_page_and_a_list_of_one(tmp_path):
+    root = make_handmade_project(tmp_path / "one", ["RX4"], layout="csv")
+    status, out = build_site(root)
+    assert status == 0, out
+    site = root / "outputs" / "_site"
+    home = _read(site, "index.html")
+    listing = home.split('id="lhs-org-list"', 1)[1].split("</ul>", 1)[0]
+    assert re.findall(r'<li><a href="(trusts/[^"]+)"', listing) == ["trusts/RX4.html"]
+    page = _read(site, "trusts/RX4.html")
+    # The probe family records a count the page has no headline for: it links the report.
+    assert "no headline for this page" in page and 'href="../trust/RX4.html"' in page
+    assert "Across" not in page.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+@pytest.mark.browser
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                    reason="Debian packages chromium and chromium-driver are not installed")
+def test_typing_in_the_box_filters_the_list_and_says_how_many_match(built, tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    _, site = built
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--disable-background-networking",
+                 f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    try:
+        driver.get(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+        box = driver.find_element(By.ID, "lhs-org-filter")
+        count = driver.find_element(By.ID, "lhs-org-count")
+        items = driver.find_elements(By.CSS_SELECTOR, "#lhs-org-list li")
+        assert box.is_displayed() and count.text == "3 organisations"
+        box.send_keys("TARN")
+        assert [i.text for i in items if i.is_displayed()] == ["Tarnhill (TAH)"]
+        assert count.text == "1 organisation matches"
+        box.clear()
+        box.send_keys("<b>&")  # the name as written, not its markup
+        assert [i.text for i in items if i.is_displayed()] == ["Riverside <b>& *Co* (RX4)"]
+        box.clear()
+        box.send_keys("zzz")
+        assert count.text == "0 organisations match"
+        assert not any(i.is_displayed() for i in items)
+        assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+    finally:
+        driver.quit()
+        server.shutdown()

@@ -97,6 +97,9 @@ class Organisation:
     code: str
     name: str
     jobs: dict[str, Job] = field(default_factory=dict)
+    #: Its parameter file's name (without suffix) by family: a job's ``param_id``, also for
+    #: the families that have no job for it (skipped for want of a table in its data).
+    param_ids: dict[str, str] = field(default_factory=dict)
 
     @property
     def page(self) -> str:
@@ -109,7 +112,8 @@ def _per_trust_families(project: Project) -> list[ReportFamily]:
 
 
 def organisations(project: Project, jobs: Sequence[Job]) -> list[Organisation]:
-    """Every organisation a per-trust family has a parameter file for, by code, with its jobs.
+    """Every organisation a per-trust family has a parameter file for, with its jobs, in
+    order of name.
 
     The name is its parameter file's ``trust_name`` (the first per-trust family's). An
     organisation whose reports were all skipped for want of their tables still has a page,
@@ -136,9 +140,11 @@ def organisations(project: Project, jobs: Sequence[Job]) -> list[Organisation]:
             for path in parameter_files(project.root, family):
                 params = load_parameters(path, "trust")
                 assert isinstance(params, TrustParameters)
-                found.setdefault(params.trust_code,
-                                 Organisation(params.trust_code, params.trust_name))
-    return [found[code] for code in sorted(found)]
+                org = found.setdefault(params.trust_code,
+                                       Organisation(params.trust_code, params.trust_name))
+                org.param_ids.setdefault(family.id, path.stem)
+    # By name, as a reader looks for one (the code settles a tie).
+    return sorted(found.values(), key=lambda org: (org.name.casefold(), org.code))
 
 
 @dataclass(frozen=True)
@@ -296,25 +302,30 @@ def priorities_headline(values: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _headline_body(values: Mapping[str, Any]) -> tuple[str, bool]:
+def _headline_body(values: Mapping[str, Any]) -> tuple[str, bool, bool]:
     """Each kind of headline the records hold (a family's notebook is known by its records, so
-    a project's own copy of a notebook under another name is read the same)."""
-    parts, icons = [], False
+    a project's own copy of a notebook under another name is read the same), whether it shows
+    icons, and whether it is of monthly data that end at the report's ``period_end`` (the
+    survey has no period)."""
+    parts, icons, monthly = [], False, False
     if any(f"{i.id}_variation" in values for i in INDICATORS):
         table, icons = flow_headline(values)
         parts.append(table)
+        monthly = True
     if any(key.startswith("dsr_") and key.endswith("_comparison") for key in values):
         parts.append(needs_headline(values))
+        monthly = True
     if "top_priorities" in values:
         parts.append(priorities_headline(values))
-    return "\n\n".join(parts), icons
+    return "\n\n".join(parts), icons, monthly
 
 
 def family_headline(family: ReportFamily, org: Organisation,
-                    results: Mapping[str, JobResult], *, leave_out: Collection[str] = ()
-                    ) -> FamilyHeadline:
+                    results: Mapping[str, JobResult], *, leave_out: Collection[str] = (),
+                    not_built: Mapping[str, str] | None = None) -> FamilyHeadline:
     """One family's section of an organisation's page: its headline and a link to the full
-    report, or why there is none."""
+    report, or why there is none (``not_built``: job key to why it was not built, e.g. "no
+    lhs_survey table in data_rw5; skipped")."""
     heading = f"## {md_escape(family.title)}\n\n"
     job = org.jobs.get(family.id)
 
@@ -324,32 +335,37 @@ def family_headline(family: ReportFamily, org: Organisation,
     if not family.enabled:
         return said("Not part of this site: the report family is switched off in the "
                     "catalogue (`params/reports.yaml`).")
+    why = (not_built or {}).get(f"{family.id}/{org.param_ids.get(family.id)}")
+    if job is None and why:
+        return said(f"Not built for {md_escape(org.name)}: "
+                    f"{md_escape(why.removesuffix('; skipped'))}.")
     if family.id in leave_out:
         return said("Not built: the tables this report reads are not in the data.")
     if job is None:
         return said(f"No report for {md_escape(org.name)} in this build.")
     link = f"../{job.family.id}/{job.param_id}.html"
+    report = f"{md_escape(family.title)} for {md_escape(org.name)}"
     result = results.get(job.key)
     if result is not None and not result.ok:
-        return said(f"The report could not be built in the latest run: [why the "
-                    f"{md_escape(family.title.lower())} report failed]({link}).")
+        return said(f"The report could not be built in the latest run: "
+                    f"[{report}: why it failed]({link}).")
     if result is None or not job.output.is_file():
         return said("The report is not available in this build.")
     values = _values(result.records)
-    body, icons = _headline_body(values)
+    body, icons, monthly = _headline_body(values)
     if not body:
         body = "This report has no headline for this page: the full report has its findings."
     period = job.parameters.get("period_end")
-    when = f" Reporting period to {_month(period)}." if period else ""
-    more = (f"[Read the full {md_escape(family.title.lower())} report for "
-            f"{md_escape(org.name)}]({link}).{when}")
+    when = f" Reporting period to {_month(period)}." if period and monthly else ""
+    more = f"Full report: [{report}]({link}).{when}"
     return FamilyHeadline(family, heading + body + "\n\n" + more + "\n", icons)
 
 
 def organisation_markdown(project: Project, org: Organisation,
                           results: Mapping[str, JobResult], *,
-                          leave_out: Collection[str] = (), changes: str | None = None,
-                          board_pack: bool = False) -> str:
+                          leave_out: Collection[str] = (),
+                          not_built: Mapping[str, str] | None = None,
+                          changes: str | None = None, board_pack: bool = False) -> str:
     """The body of one organisation's page (its heading is the page title).
 
     ``changes``: a fragment for "What's new since the last publication" (None: no section);
@@ -363,7 +379,7 @@ def organisation_markdown(project: Project, org: Organisation,
     if changes is not None:
         parts.append("## What's new since the last publication\n\n" + (
             changes.strip() or "No headline result has changed since the last publication."))
-    headlines = [family_headline(f, org, results, leave_out=leave_out)
+    headlines = [family_headline(f, org, results, leave_out=leave_out, not_built=not_built)
                  for f in _per_trust_families(project)]
     parts += [h.markdown.rstrip() for h in headlines]
     if not any(org.jobs.get(f.id) for f in _per_trust_families(project)):
@@ -397,6 +413,7 @@ def _index_markdown(orgs: Sequence[Organisation], results: Mapping[str, JobResul
 
 def organisation_pages(project: Project, jobs: Sequence[Job], results: Sequence[JobResult],
                        provenance: Mapping[str, str], *, leave_out: Collection[str] = (),
+                       not_built: Mapping[str, str] | None = None,
                        changes_html: Mapping[str, str] | None = None,
                        board_packs: bool = False,
                        orgs: Sequence[Organisation] | None = None) -> list[Page]:
@@ -405,6 +422,9 @@ def organisation_pages(project: Project, jobs: Sequence[Job], results: Sequence[
 
     Parameters
     ----------
+    leave_out, not_built
+        The families skipped for want of their tables, and the jobs (by key) skipped so, with
+        why (:class:`lhs_reports.build.requirements.NotRun`): each page says so.
     changes_html
         Organisation code to a Markdown/HTML fragment for the section "What's new since the
         last publication" (made by the package: placed as it is). None: no such section.
@@ -424,7 +444,8 @@ def organisation_pages(project: Project, jobs: Sequence[Job], results: Sequence[
         changes = None if changes_html is None else changes_html.get(org.code, "")
         pages.append(Page(org.page, org.name, "markdown",
                           organisation_markdown(project, org, by_key, leave_out=leave_out,
-                                                changes=changes, board_pack=board_packs),
+                                                not_built=not_built, changes=changes,
+                                                board_pack=board_packs),
                           provenance=dict(provenance), section=SECTION,
                           document_title=f"{org.name} at a glance"))
     return pages

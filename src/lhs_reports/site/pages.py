@@ -199,16 +199,17 @@ def _failed_page(job: Job, result: JobResult) -> str:
 def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResult],
                provenance: dict[str, str],
                job_provenance: dict[str, dict[str, str]] | None = None, *,
-               leave_out: Collection[str] = (),
+               leave_out: Collection[str] = (), not_built: Mapping[str, str] | None = None,
                organisation_changes: Mapping[str, str] | None = None,
                board_packs: bool = False) -> SiteModel:
     """Every page of the site for this build's jobs and their results; a family switched off
     or in ``leave_out`` (skipped: its tables are not in the data) is not listed.
 
     Each organisation with per-trust reports has a page at a glance
-    (:mod:`lhs_reports.site.organisations`), with the section "What's new since the last
-    publication" from ``organisation_changes`` (by organisation code) when given, and a link
-    to its PDF board pack when ``board_packs``."""
+    (:mod:`lhs_reports.site.organisations`), saying why a report is missing (``not_built``:
+    job key to reason, for jobs skipped for want of a table), with the section "What's new
+    since the last publication" from ``organisation_changes`` (by organisation code) when
+    given, and a link to its PDF board pack when ``board_packs``."""
     by_key = {r.key: r for r in results}
     synthetic = site_is_synthetic(project, jobs)
     pages: list[Page] = []
@@ -250,8 +251,8 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
 
     orgs = at_a_glance.organisations(project, jobs)
     organisation_pages = at_a_glance.organisation_pages(
-        project, jobs, results, provenance, leave_out=leave_out, orgs=orgs,
-        changes_html=organisation_changes, board_packs=board_packs)
+        project, jobs, results, provenance, leave_out=leave_out, not_built=not_built,
+        orgs=orgs, changes_html=organisation_changes, board_packs=board_packs)
     if organisation_pages:
         pages += organisation_pages
         nav.append(NavItem("Organisations", f"{at_a_glance.SECTION}/index.html"))

@@ -130,6 +130,16 @@ def scripts_used(site: SiteModel) -> list[str]:
     return [path for path in paths if any(path in page.markdown for page in site.pages)]
 
 
+def script_files(site: SiteModel) -> list[StagedFile]:
+    """The package's scripts the pages of ``site`` load (:func:`scripts_used`), as files."""
+    found = []
+    for path in scripts_used(site):
+        script = resources.files("lhs_reports.site").joinpath(
+            "static", path.removeprefix("site_libs/")).read_bytes()
+        found.append(StagedFile(path, script, _digest(script)))
+    return found
+
+
 def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -167,10 +177,7 @@ def config_files(site: SiteModel, project_root: Path) -> list[StagedFile]:
         files.append(StagedFile(BANNER_INCLUDE, banner, _digest(banner)))
     favicon = resources.files("lhs_reports.site").joinpath("static", FAVICON).read_bytes()
     files.append(StagedFile(FAVICON, favicon, _digest(favicon)))
-    for path in scripts_used(site):
-        script = resources.files("lhs_reports.site").joinpath(
-            "static", path.removeprefix("site_libs/")).read_bytes()
-        files.append(StagedFile(path, script, _digest(script)))
+    files += script_files(site)
     files += [StagedFile(item.path, item.content, _digest(item.content)) for item in site.files]
     return files
 
