@@ -13,7 +13,7 @@ import os
 import platform
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,12 +63,15 @@ class Plan(list[PlannedJob]):
     """The planned jobs (a list, in catalogue order) and what will not run at all, and why."""
 
     def __init__(self, items: Iterable[PlannedJob] = (), *, not_run: Iterable[NotRun] = (),
-                 skipped_families: Iterable[str] = ()) -> None:
+                 skipped_families: Iterable[str] = (),
+                 skipped_jobs: Mapping[str, str] | None = None) -> None:
         super().__init__(items)
         #: One line each for the selected families switched off or skipped for want of tables.
         self.not_run: list[NotRun] = list(not_run)
         #: Every family skipped for want of its tables (selected or not): not on the site.
         self.skipped_families: frozenset[str] = frozenset(skipped_families)
+        #: Every job skipped for want of its tables (selected or not), by key, with why.
+        self.skipped_jobs: dict[str, str] = dict(skipped_jobs or {})
 
 
 @dataclass
@@ -155,7 +158,8 @@ def plan_build(project: Project, *, families: list[str] | None = None,
             run = reason != "up to date"
         planned.append(PlannedJob(job, key, parts, declared, run, reason))
     return Plan(planned, not_run=not_run,
-                skipped_families={line.subject for line in skipped if "/" not in line.subject})
+                skipped_families={line.subject for line in skipped if "/" not in line.subject},
+                skipped_jobs={key: line.reason for line in skipped for key in line.jobs})
 
 
 def _versions() -> dict[str, str]:
@@ -182,7 +186,9 @@ def _not_run(item: PlannedJob, manifest: Manifest) -> JobResult:
     if entry.get("status") in {"failed", "timeout"}:
         return JobResult(item.job.key, entry["status"], 0.0, entry.get("error"),
                          reason=item.reason)
-    return JobResult(item.job.key, "skipped", 0.0, reason=item.reason)
+    # Its last records too: pages built from results (an organisation's) show them unchanged.
+    records = list(entry.get("records") or []) if entry.get("status") == "ok" else []
+    return JobResult(item.job.key, "skipped", 0.0, reason=item.reason, records=records)
 
 
 def _job_provenance(entry: dict[str, Any]) -> dict[str, str]:
@@ -322,7 +328,8 @@ def _run_build(project: Project, *, executor: ExecutorName, jobs: int | None,
     report.timings["execute"] = (finished_execution - started).total_seconds()
     site = render_site(project, [p.job for p in planned], results, renderer=renderer,
                        job_provenance={k: _job_provenance(e) for k, e in manifest.entries.items()},
-                       workers=jobs or default_jobs(), leave_out=planned.skipped_families)
+                       workers=jobs or default_jobs(), leave_out=planned.skipped_families,
+                       not_built=planned.skipped_jobs)
     report.site = site
     report.timings["total"] = (dt.datetime.now(dt.UTC) - started).total_seconds()
     return report

@@ -152,12 +152,17 @@ def record_needs(comparison: pd.DataFrame, gradients: list, funnels: dict[str, o
     from lhs_reports.results import record
 
     for _, row in comparison.iterrows():
-        record(f"dsr_{row['measure']}", row["value"], unit="per 100,000")
-        record(f"dsr_{row['measure']}_comparison", row["comparison"])
+        label = MEASURE_LABELS[row["measure"]]
+        record(f"dsr_{row['measure']}", row["value"], unit="per 100,000", label=label)
+        record(f"dsr_{row['measure']}_comparison", row["comparison"], label=label)
+        # The all-trust rate beside it, so an organisation's page can say what it differs from.
+        record(f"dsr_{row['measure']}_all_trusts", row["benchmark"], unit="per 100,000",
+               label=f"{label}: all trusts")
     for gradient in gradients:
-        record(f"sii_{gradient.measure}", gradient.sii, unit="per 100,000")
-        record(f"rii_{gradient.measure}", gradient.rii)
-        record(f"sii_{gradient.measure}_significant", gradient.significant)
+        label = MEASURE_LABELS[gradient.measure]
+        record(f"sii_{gradient.measure}", gradient.sii, unit="per 100,000", label=label)
+        record(f"rii_{gradient.measure}", gradient.rii, label=label)
+        record(f"sii_{gradient.measure}_significant", gradient.significant, label=label)
     for measure, funnel in funnels.items():
         if trust_code not in funnel.points.index:  # type: ignore[attr-defined]
             record(f"isr_{measure}_funnel", "left out")

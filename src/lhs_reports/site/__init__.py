@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -46,15 +46,17 @@ def choose_renderer(renderer: Renderer) -> Literal["quarto", "builtin"]:
 def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResult], *,
                 renderer: Renderer = "auto",
                 job_provenance: dict[str, dict[str, str]] | None = None,
-                workers: int = 1, leave_out: Collection[str] = ()) -> Path:
+                workers: int = 1, leave_out: Collection[str] = (),
+                not_built: Mapping[str, str] | None = None) -> Path:
     """Generate every page, render, audit, and publish to ``outputs/_site``.
 
     The published site is replaced in one step and only after the audit passed, so a failed
     render or audit leaves the previous site in place. Families in ``leave_out`` (skipped for
-    want of their tables) are not on the site, nor are families switched off.
+    want of their tables) are not on the site, nor are families switched off; the
+    organisation pages say why a report in ``not_built`` (job key to reason) is missing.
     """
     site = site_model(project, jobs, results, build_provenance(project.root),
-                      job_provenance or {}, leave_out=leave_out)
+                      job_provenance or {}, leave_out=leave_out, not_built=not_built)
     chosen = choose_renderer(renderer)
     key = site_key(site, project, chosen)
     key_file = project.outputs / ".cache" / "site-key"

@@ -90,7 +90,7 @@ def _notebook_exporter() -> HTMLExporter:
 
 
 #: The package's files every built-in page links from ``site_libs/``.
-STATIC_FILES = ("lhs-reports.css", "favicon.svg")
+STATIC_FILES = ("lhs-reports.css", "favicon.svg", "lhs-organisations.js")
 
 
 def render_builtin(site: SiteModel, out_dir: Path, *, project_templates: Path | None = None,

@@ -10,7 +10,7 @@ the conditional text of hand-written pages (:mod:`lhs_reports.site.conditional`)
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -206,9 +206,17 @@ def _failed_page(job: Job, result: JobResult) -> str:
 def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResult],
                provenance: dict[str, str],
                job_provenance: dict[str, dict[str, str]] | None = None, *,
-               leave_out: Collection[str] = ()) -> SiteModel:
+               leave_out: Collection[str] = (), not_built: Mapping[str, str] | None = None,
+               organisation_changes: Mapping[str, str] | None = None,
+               board_packs: bool = False) -> SiteModel:
     """Every page of the site for this build's jobs and their results; a family switched off
-    or in ``leave_out`` (skipped: its tables are not in the data) is not listed."""
+    or in ``leave_out`` (skipped: its tables are not in the data) is not listed.
+
+    Each organisation with per-trust reports has a page at a glance
+    (:mod:`lhs_reports.site.organisations`), saying why a report is missing (``not_built``:
+    job key to reason, for jobs skipped for want of a table), with the section "What's new
+    since the last publication" from ``organisation_changes`` (by organisation code) when
+    given, and a link to its PDF board pack when ``board_packs``."""
     by_key = {r.key: r for r in results}
     synthetic = site_is_synthetic(project, jobs)
     pages: list[Page] = []
@@ -247,6 +255,18 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
     index_meta, index_body = _read_handwritten(project, "index.qmd", synthetic)
     index_body = index_body.rstrip() + "\n\n## Reports\n\n" + "\n".join(report_lines) + "\n"
     index_body += f"\n{headline_link_markdown(headline)}.\n"
+    # Imported here: the organisation pages are made of this module's Page.
+    from lhs_reports.site import organisations as at_a_glance
+
+    orgs = at_a_glance.organisations(project, jobs)
+    organisation_pages = at_a_glance.organisation_pages(
+        project, jobs, results, provenance, leave_out=leave_out, not_built=not_built,
+        orgs=orgs, changes_html=organisation_changes, board_packs=board_packs)
+    if organisation_pages:
+        pages += organisation_pages
+        nav.append(NavItem("Organisations", f"{at_a_glance.SECTION}/index.html"))
+        index_body += ("\n## Organisations\n\n" + at_a_glance.organisation_search_html(orgs)
+                       + "\n")
     title = str(index_meta.get("title") or project.catalogue.site.title)
     pages.insert(0, Page("index", title, "markdown", index_body, provenance=provenance))
     methods_meta, methods_body = _read_handwritten(project, "methods.qmd", synthetic)

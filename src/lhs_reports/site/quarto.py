@@ -34,6 +34,7 @@ from lhs_reports.site.quarto_run import PageProgress, render_timeout, run_quarto
 from lhs_reports.site.quarto_stage import (
     BANNER_INCLUDE,
     QUARTO_CONFIG,
+    script_files,
     stage,
     staged_config,
     staged_files,
@@ -182,6 +183,7 @@ def render_quarto(site: SiteModel, project_root: Path, stage_dir: Path, *,
     # The downloads are staged as project resources too (so links to them resolve while
     # Quarto renders), but the published copy must not depend on Quarto copying them.
     write_site_files(site, stage_dir / SITE)
+    write_files(stage_dir / SITE, script_files(site))  # the same for the package's scripts
     return QuartoRender(stage_dir / SITE, project_dir, state_dir, plan.full, plan.render,
                         plan.reason)
 

@@ -34,6 +34,9 @@ QUARTO_CONFIG = "_quarto.yml"
 BANNER_INCLUDE = "synthetic-banner.html"
 #: The site's icon, from the package's static files.
 FAVICON = "favicon.svg"
+#: The package's scripts pages load from ``site_libs/`` (the built-in renderer ships the same
+#: files there, :data:`lhs_reports.site.builtin.STATIC_FILES`): staged there, as resources.
+SCRIPTS = ("lhs-organisations.js",)
 #: The accessibility statement's staged page.
 ACCESSIBILITY = "accessibility.qmd"
 #: The root ``_quarto.yml``'s pre-render script that tells a user to run ``lhs-reports build``.
@@ -84,6 +87,7 @@ def staged_config(root_config: dict[str, Any], site: SiteModel) -> dict[str, Any
         project["pre-render"] = scripts
     resources = _as_list(project.get("resources"))
     resources += [item.path for item in site.files if item.path not in resources]
+    resources += [path for path in scripts_used(site) if path not in resources]
     if resources:
         project["resources"] = resources
     config["project"] = project
@@ -110,6 +114,30 @@ def staged_config(root_config: dict[str, Any], site: SiteModel) -> dict[str, Any
         formats["html"] = html
         config["format"] = formats
     return config
+
+
+def scripts_used(site: SiteModel) -> list[str]:
+    """The package's scripts (:data:`SCRIPTS`) a Markdown page of ``site`` loads, as paths in
+    the site (``site_libs/<name>``).
+
+    Examples
+    --------
+    >>> page = Page("index", "Home", "markdown", '<script src="site_libs/lhs-organisations.js">')
+    >>> scripts_used(SiteModel("Reports", "", False, (page,), (), {}))
+    ['site_libs/lhs-organisations.js']
+    """
+    paths = [f"site_libs/{name}" for name in SCRIPTS]
+    return [path for path in paths if any(path in page.markdown for page in site.pages)]
+
+
+def script_files(site: SiteModel) -> list[StagedFile]:
+    """The package's scripts the pages of ``site`` load (:func:`scripts_used`), as files."""
+    found = []
+    for path in scripts_used(site):
+        script = resources.files("lhs_reports.site").joinpath(
+            "static", path.removeprefix("site_libs/")).read_bytes()
+        found.append(StagedFile(path, script, _digest(script)))
+    return found
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -149,6 +177,7 @@ def config_files(site: SiteModel, project_root: Path) -> list[StagedFile]:
         files.append(StagedFile(BANNER_INCLUDE, banner, _digest(banner)))
     favicon = resources.files("lhs_reports.site").joinpath("static", FAVICON).read_bytes()
     files.append(StagedFile(FAVICON, favicon, _digest(favicon)))
+    files += script_files(site)
     files += [StagedFile(item.path, item.content, _digest(item.content)) for item in site.files]
     return files
 
