@@ -26,7 +26,9 @@ from lhs_reports.site.pages import (
     missing_pages,
     site_model,
 )
+from lhs_reports.site.history import History
 from lhs_reports.site.provenance import build_provenance
+from lhs_reports.site.publication import previous_history, publication_history, with_whats_new
 from lhs_reports.site.publish import publish, write_text_atomic
 from lhs_reports.site.quarto import quarto_available
 
@@ -46,15 +48,22 @@ def choose_renderer(renderer: Renderer) -> Literal["quarto", "builtin"]:
 def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResult], *,
                 renderer: Renderer = "auto",
                 job_provenance: dict[str, dict[str, str]] | None = None,
-                workers: int = 1, leave_out: Collection[str] = ()) -> Path:
+                workers: int = 1, leave_out: Collection[str] = (),
+                history: History | None = None) -> Path:
     """Generate every page, render, audit, and publish to ``outputs/_site``.
+
+    ``history`` is the previous publication's results history; when not given it is read from
+    where :func:`~lhs_reports.site.history.history_source` says (before the site is modelled).
 
     The published site is replaced in one step and only after the audit passed, so a failed
     render or audit leaves the previous site in place. Families in ``leave_out`` (skipped for
     want of their tables) are not on the site, nor are families switched off.
     """
+    previous = history if history is not None else previous_history(project)
     site = site_model(project, jobs, results, build_provenance(project.root),
                       job_provenance or {}, leave_out=leave_out)
+    site = with_whats_new(site, project, publication_history(project, jobs, results, previous,
+                                                             site))
     chosen = choose_renderer(renderer)
     key = site_key(site, project, chosen)
     key_file = project.outputs / ".cache" / "site-key"
