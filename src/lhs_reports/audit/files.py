@@ -3,7 +3,9 @@
 Which files are read (:func:`file_kind`):
 
 - **data**, read wherever they are: ``.csv`` and ``.tsv`` (as tables: every rule, the header
-  row naming the columns), ``.json`` and ``.geojson`` (every value; a list of records is also
+  row naming the columns; in a table of results with ``value`` and ``unit`` columns, such as
+  the site's ``results-history.json``, each value is read with its row's unit:
+  :func:`unit_groups`), ``.json`` and ``.geojson`` (every value; a list of records is also
   a table), ``.xml``, ``.atom`` and ``.rss`` feeds (as pages, escaped HTML content included),
   ``.txt`` and ``.md`` (line by line; Markdown pipe tables as tables) and ``.svg`` images (their
   text, titles, descriptions and comments). Quarto's ``search.json`` holds the text of every

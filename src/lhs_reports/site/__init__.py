@@ -19,6 +19,7 @@ from lhs_reports.build.outcome import JobResult
 from lhs_reports.build.plan import Job, Project
 from lhs_reports.errors import RenderError
 from lhs_reports.packaged import site_files
+from lhs_reports.site.history import History
 from lhs_reports.site.pages import (
     SiteModel,
     list_pages,
@@ -26,7 +27,6 @@ from lhs_reports.site.pages import (
     missing_pages,
     site_model,
 )
-from lhs_reports.site.history import History
 from lhs_reports.site.provenance import build_provenance
 from lhs_reports.site.publication import previous_history, publication_history, with_whats_new
 from lhs_reports.site.publish import publish, write_text_atomic

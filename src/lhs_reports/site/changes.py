@@ -184,7 +184,8 @@ concern (low); was common cause variation'
             found.append(Change(code, names.get(code, code), result.page, result.family, kind,
                                 subject, words(result.value), words(earlier.value), verb))
             break
-    return tuple(sorted(found, key=lambda c: (c.name.casefold(), c.organisation, c.page)))
+    return tuple(sorted(found, key=lambda c: (c.name.casefold(), c.organisation, c.page,
+                                              c.subject)))
 
 
 def _funnel_changes(result: Result, earlier: Result, key: str,

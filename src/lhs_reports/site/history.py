@@ -165,8 +165,8 @@ def publishable_value(value: Value, unit: str, *,
     >>> publishable_value(3, ""), publishable_value(123.4, "bed days"), publishable_value(3, "%")
     ('*', 125, 3)
     """
-    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not numeric or not (unit in COUNT_UNITS or (unit == "" and isinstance(value, int))):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            unit in COUNT_UNITS or (unit == "" and isinstance(value, int))):
         return value
     if isinstance(value, float) and not math.isfinite(value):
         return None

@@ -156,7 +156,7 @@ def config_files(site: SiteModel, project_root: Path) -> list[StagedFile]:
 
 
 def _front_matter(title: str, page: Page, site: SiteModel) -> str:
-    meta = {
+    meta: dict[str, object] = {
         "title": title,
         # The whole <title>: without an empty prefix Quarto appends " - <site title>".
         "pagetitle": yaml_title(html_title(page, site.title)),
