@@ -23,7 +23,7 @@ from lhs_reports.audit.files import audit_file
 from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
 from lhs_reports.errors import DataError
-from lhs_reports.site.changes import changes_between, organisation_changes
+from lhs_reports.site.changes import changes_between, is_signal, organisation_changes
 from lhs_reports.site.feed import ATOM, whats_new_feed
 from lhs_reports.site.history import (
     HISTORY_ENV,
@@ -195,6 +195,32 @@ def test_the_history_file_reads_back_as_written(tmp_path):
     again = read_history(path)
     assert again.entries == history.entries and again.source == path
     assert json.loads(path.read_text())["format"] == 1
+
+
+def test_earlier_publications_keep_the_signals_and_the_file_writes_only_differences(tmp_path):
+    history = History()
+    for day in range(30):
+        results = [_result("crisis_flow/RW5", "crisis_24h_latest", 60.0 + day, "%"),
+                   _result("crisis_flow/RW5", "crisis_24h_variation",
+                           "concern_low" if day % 10 == 9 else "common_cause")]
+        if day < 20:  # a report that stopped being published
+            results.append(_result("crisis_flow/TAH", "crisis_24h_variation", "common_cause"))
+        history = next_history(history, tuple(results), NAMES, earlier=is_signal,
+                               now=APRIL + dt.timedelta(days=day))
+    assert len(history.entries) == 30
+    assert [r.name for r in history.entries[0].results] == ["crisis_24h_variation"] * 2
+    assert "crisis_24h_latest" in {r.name for r in history.latest.results}
+    path = tmp_path / HISTORY_FILE
+    path.write_text(history_json(history))
+    assert read_history(path).entries == history.entries
+    document = json.loads(path.read_text())
+    # After the first, an entry holds only what differs: the latest figure, a signal that
+    # changed, a report no longer there.
+    sizes = [len(entry["results"]) for entry in document["entries"]]
+    assert sizes[0] == 2 and max(sizes[1:]) <= 2
+    assert document["entries"][20]["removed"] == [["crisis_flow/TAH", "crisis_24h_variation"]]
+    changes = changes_between(*history.entries[-2:])
+    assert [c.organisation for c in changes] == ["RW5"]  # day 29: concern, was common cause
 
 
 def test_no_history_file_is_a_first_publication(tmp_path):
@@ -412,7 +438,8 @@ def test_a_ci_build_without_outputs_continues_the_history_it_is_given(builds, tm
     assert saved.read_bytes() == before  # read, never written
     history = json.loads((_site(root) / HISTORY_FILE).read_text())
     assert len(history["entries"]) == 3
-    assert history["entries"][:2] == json.loads(before)["entries"]
+    assert [(e["published"], e["build"]) for e in history["entries"][:2]] == [
+        (e["published"], e["build"]) for e in json.loads(before)["entries"]]
     text = _text((_site(root) / "whats-new.html").read_text())
     assert ("Crisis referrals seen within 24 hours now shows common cause variation; was "
             "special cause concern (low)") in text

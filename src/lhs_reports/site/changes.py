@@ -27,7 +27,7 @@ from lhs_reports.reports.needs_comparison import MEASURE_LABELS
 from lhs_reports.site.history import Entry, Result, Value
 from lhs_reports.text import md_escape
 
-__all__ = ["Change", "change_markdown", "changes_between", "organisation_changes",
+__all__ = ["Change", "change_markdown", "changes_between", "is_signal", "organisation_changes",
            "report_title"]
 
 
@@ -132,6 +132,19 @@ _RULES: tuple[tuple[re.Pattern[str], str, Callable[[str], str | None], str,
      lambda v: f"{_peer_funnel(v)} of the peer funnel"),
 )
 _FUNNEL_OUTLIERS = re.compile(r"^funnel_(?P<key>\w+)_outliers$")
+
+
+def is_signal(name: str) -> bool:
+    """Whether a change is read from the record ``name`` (what earlier publications keep).
+
+    Examples
+    --------
+    >>> [is_signal(n) for n in ("crisis_24h_variation", "funnel_crisis_24h_outliers",
+    ...                         "crisis_24h_latest", "variation")]
+    [True, True, False, False]
+    """
+    return bool(_FUNNEL_OUTLIERS.match(name)) or any(
+        pattern.match(name) for pattern, *_ in _RULES)
 
 
 def _outliers(value: Value) -> dict[str, str]:

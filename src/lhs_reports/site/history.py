@@ -14,16 +14,20 @@ the new history is a file of the new site, published with it (or not at all).
 
 A new entry is added only when the results differ from the latest entry's, so a rebuild with no
 change leaves the history, and the site, as they were; the last :data:`MAX_ENTRIES` are kept.
+So that the file stays small (it is downloaded, and audited at every build), the latest entry
+keeps every result and the earlier ones the results that changes are read from, and the file
+writes each entry as its differences from the one before.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,7 +130,7 @@ def read_history(path: Path) -> History:
         document = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError(f"not a results history of format {FORMAT}")
-        entries = tuple(_entry(item) for item in document["entries"])
+        entries = _entries(document["entries"])
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise DataError(
             f"the previous results history cannot be read ({err})", path=path,
@@ -135,16 +139,26 @@ def read_history(path: Path) -> History:
     return History(entries, path)
 
 
-def _entry(item: dict[str, Any]) -> Entry:
-    results = tuple(Result(str(r["page"]), str(r["organisation"]), str(r["family"]),
-                           str(r["name"]), _value(r["value"]), str(r.get("unit", "")),
-                           str(r.get("label", "")))
-                    for r in item["results"])
-    names = item.get("organisations", {})
-    if not isinstance(names, dict):
-        raise ValueError("organisations is not a mapping")
-    return Entry(str(item["published"]), str(item["build"]), results,
-                 {str(k): str(v) for k, v in names.items()})
+def _entries(items: list[dict[str, Any]]) -> tuple[Entry, ...]:
+    """Entries from the file's: each one's results are the entry before's, less those
+    ``removed``, with its own ``results`` over them."""
+    found = []
+    current: dict[tuple[str, str], Result] = {}
+    for item in items:
+        for page, name in item.get("removed", []):
+            current.pop((str(page), str(name)), None)
+        for r in item["results"]:
+            result = Result(str(r["page"]), str(r["organisation"]), str(r["family"]),
+                            str(r["name"]), _value(r["value"]), str(r.get("unit", "")),
+                            str(r.get("label", "")))
+            current[(result.page, result.name)] = result
+        names = item.get("organisations", {})
+        if not isinstance(names, dict):
+            raise ValueError("organisations is not a mapping")
+        results = tuple(sorted(current.values(), key=lambda r: (r.page, r.name)))
+        found.append(Entry(str(item["published"]), str(item["build"]), results,
+                           {str(k): str(v) for k, v in names.items()}))
+    return tuple(found)
 
 
 def _value(value: Any) -> Value:
@@ -228,9 +242,14 @@ def _digest(results: tuple[Result, ...], organisations: Mapping[str, str]) -> st
 
 def next_history(previous: History, results: tuple[Result, ...],
                  organisations: Mapping[str, str], *, now: dt.datetime | None = None,
-                 keep: int = MAX_ENTRIES) -> History:
+                 keep: int = MAX_ENTRIES, earlier: Callable[[str], bool] | None = None
+                 ) -> History:
     """``previous`` with this build's results as a new entry, when they differ from its latest
     entry's; the last ``keep`` entries.
+
+    Only the latest entry keeps every result: an earlier one keeps those whose name
+    ``earlier`` accepts (the ones a change is read from, :func:`lhs_reports.site.changes.
+    is_signal`), so the file stays small however often the figures move; None keeps all.
 
     Examples
     --------
@@ -243,12 +262,18 @@ def next_history(previous: History, results: tuple[Result, ...],
     >>> len(next_history(first, (result,), {"RW5": "Southmoor"}).entries)
     1
     """
+    results = tuple(sorted(results, key=lambda r: (r.page, r.name)))
     build = _digest(results, organisations)
     if previous.latest is not None and previous.latest.build == build:
         return previous
     published = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="seconds")
     entry = Entry(published, build, results, dict(sorted(organisations.items())))
-    return History((*previous.entries, entry)[-keep:], previous.source)
+    kept = list(previous.entries)
+    if kept and earlier is not None:
+        last = kept[-1]
+        kept[-1] = dataclasses.replace(
+            last, results=tuple(r for r in last.results if earlier(r.name)))
+    return History((*kept, entry)[-keep:], previous.source)
 
 
 def _result_dict(result: Result) -> dict[str, Any]:
@@ -257,17 +282,31 @@ def _result_dict(result: Result) -> dict[str, Any]:
             "label": result.label}
 
 
+def _lines(results: Sequence[Result]) -> str:
+    return ",\n".join(json.dumps(_result_dict(r), ensure_ascii=False) for r in results)
+
+
 def history_json(history: History) -> str:
-    """The history as the published file: one result a line, so that it reads (and diffs)."""
+    """The history as the published file, one result a line so that it reads (and diffs).
+
+    The first entry lists its results; each later one the results that differ from the entry
+    before (``results``) and the names it no longer has (``removed``, ``[page, name]``), which
+    :func:`read_history` puts back together.
+    """
     entries = []
+    before: dict[tuple[str, str], Result] = {}
     for entry in history.entries:
-        results = ",\n".join(json.dumps(_result_dict(r), ensure_ascii=False)
-                             for r in entry.results)
+        now = {(r.page, r.name): r for r in entry.results}
+        changed = [r for key, r in now.items() if before.get(key) != r]
+        removed = sorted(key for key in before if key not in now)
         head = {"published": entry.published, "build": entry.build,
-                "organisations": dict(entry.organisations)}
+                "organisations": dict(entry.organisations), "removed": removed}
         entries.append(json.dumps(head, ensure_ascii=False)[:-1]
-                       + f', "results": [\n{results}\n]}}')
+                       + f', "results": [\n{_lines(changed)}\n]}}')
+        before = now
     note = (f"Headline results of each publication of this site (the last {MAX_ENTRIES}), "
-            "counts through disclosure control; read by the next build to say what changed.")
+            "counts through disclosure control, each entry as its differences from the one "
+            "before; earlier entries keep the results that changes are read from. Read by the "
+            "next build to say what changed.")
     return (f'{{"format": {FORMAT}, "about": {json.dumps(note)}, "entries": [\n'
             + ",\n".join(entries) + "\n]}\n")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lhs_reports.build.outcome import JobResult
 from lhs_reports.build.plan import Job, Project
-from lhs_reports.site.changes import Change, changes_between
+from lhs_reports.site.changes import Change, changes_between, is_signal
 from lhs_reports.site.feed import whats_new_feed
 from lhs_reports.site.history import (
     HISTORY_FILE,
@@ -48,7 +48,7 @@ def publication_history(project: Project, jobs: Sequence[Job], results: Sequence
     """``previous`` with this build's headline results, from the report pages of ``site``."""
     reports = [page.name for page in site.pages if page.kind == "notebook"]
     found = headline_results(jobs, job_records(results, project.outputs), reports)
-    return next_history(previous, found, organisation_names(jobs))
+    return next_history(previous, found, organisation_names(jobs), earlier=is_signal)
 
 
 def latest_changes(history: History) -> tuple[Change, ...]:
