@@ -37,7 +37,7 @@ from lhs_reports.site.history import (
     publishable_value,
     read_history,
 )
-from lhs_reports.site.whats_new import whats_new_markdown
+from lhs_reports.site.whats_new import organisation_section, whats_new_markdown
 
 from .handmade import trusts_table, varied_monthly, write
 
@@ -140,6 +140,23 @@ def test_an_organisations_changes_are_a_markdown_list_linking_up_from_its_own_pa
     assert len(lines) == 2 and all(line.startswith("- ") for line in lines)
     assert "[Crisis and acute flow: Southmoor NHS Trust](../crisis_flow/RW5.html)" in lines[0]
     assert "[Flow across trusts](../flow_variation/all-trusts.html)" in lines[1]
+
+
+def test_an_organisations_section_lists_its_changes_or_says_there_were_none():
+    before = _entry(_result("crisis_flow/RW5", "crisis_24h_variation", "common_cause"),
+                    _result("crisis_flow/RX4", "crisis_24h_variation", "common_cause"),
+                    when="2025-04-01T09:30:00+00:00")
+    after = _entry(_result("crisis_flow/RW5", "crisis_24h_variation", "concern_low"),
+                   _result("crisis_flow/RX4", "crisis_24h_variation", "common_cause"))
+    history = History((before, after))
+    southmoor = organisation_section(history, "RW5", family_titles=TITLES)
+    assert southmoor.startswith("Since the previous publication (1 April 2025 at 09:30 UTC):")
+    assert "- Crisis referrals seen within 24 hours now shows special cause concern" in southmoor
+    assert "(../crisis_flow/RW5.html)" in southmoor and "(../whats-new.html)" in southmoor
+    riverside = organisation_section(history, "RX4", family_titles=TITLES)
+    assert riverside.startswith("No change in its signals") and "- " not in riverside
+    first = organisation_section(History((before,)), "RW5", family_titles=TITLES)
+    assert first.startswith("This is the first publication")
 
 
 def test_names_from_the_data_are_escaped_in_the_page_and_the_feed():

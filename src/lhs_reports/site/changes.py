@@ -140,11 +140,13 @@ def is_signal(name: str) -> bool:
     Examples
     --------
     >>> [is_signal(n) for n in ("crisis_24h_variation", "funnel_crisis_24h_outliers",
-    ...                         "crisis_24h_latest", "variation")]
-    [True, True, False, False]
+    ...                         "crisis_24h_latest", "variation", "unknown_variation")]
+    [True, True, False, False, False]
     """
-    return bool(_FUNNEL_OUTLIERS.match(name)) or any(
-        pattern.match(name) for pattern, *_ in _RULES)
+    if _FUNNEL_OUTLIERS.match(name):
+        return True
+    return any((match := pattern.match(name)) is not None and subject_of(match["key"]) is not None
+               for pattern, _, subject_of, *_ in _RULES)
 
 
 def _outliers(value: Value) -> dict[str, str]:

@@ -31,7 +31,8 @@ from lhs_reports.site.history import (
 from lhs_reports.site.pages import NavItem, Page, SiteFile, SiteModel
 from lhs_reports.site.whats_new import FEED_FILE, PAGE_NAME, whats_new_markdown
 
-__all__ = ["latest_changes", "previous_history", "publication_history", "with_whats_new"]
+__all__ = ["family_titles", "latest_changes", "previous_history", "publication_history",
+           "with_whats_new"]
 
 #: The navigation bar's name for the page.
 NAV_TEXT = "What's new"
@@ -58,10 +59,15 @@ def latest_changes(history: History) -> tuple[Change, ...]:
     return changes_between(history.previous, history.latest)
 
 
+def family_titles(project: Project) -> dict[str, str]:
+    """``{family id: title}``, for the names of the reports changes link to."""
+    return {family.id: family.title for family in project.catalogue.families}
+
+
 def with_whats_new(site: SiteModel, project: Project, history: History) -> SiteModel:
     """``site`` with the What's new page (last in the navigation), its Atom feed and the
     results history as files at the site root."""
-    titles = {family.id: family.title for family in project.catalogue.families}
+    titles = family_titles(project)
     page = Page(PAGE_NAME, NAV_TEXT, "markdown",
                 whats_new_markdown(history, family_titles=titles),
                 provenance=site.provenance, section=PAGE_NAME,

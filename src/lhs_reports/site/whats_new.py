@@ -12,12 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from lhs_reports.site.changes import Change, change_markdown, changes_between
+from lhs_reports.site.changes import (
+    Change,
+    change_markdown,
+    changes_between,
+    organisation_changes,
+)
 from lhs_reports.site.history import HISTORY_FILE, MAX_ENTRIES, Entry, History
 from lhs_reports.text import md_escape
 
-__all__ = ["EARLIER_SHOWN", "FEED_FILE", "PAGE_NAME", "publication_changes", "published_text",
-           "whats_new_markdown"]
+__all__ = ["EARLIER_SHOWN", "FEED_FILE", "PAGE_NAME", "organisation_section",
+           "publication_changes", "published_text", "whats_new_markdown"]
 
 #: The page (``whats-new.html``) and its feed (:mod:`lhs_reports.site.feed`).
 PAGE_NAME = "whats-new"
@@ -118,3 +123,36 @@ def whats_new_markdown(history: History, *, family_titles: Mapping[str, str],
         "A publication is recorded only when its results differ from the one before.",
     ]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def organisation_section(history: History, code: str, *, family_titles: Mapping[str, str],
+                         root: str = "../") -> str:
+    """The body (no heading) of the "What's new" section of organisation ``code``'s own page:
+    its changes at the latest publication, or a sentence saying there were none, and a link to
+    the whole page. ``root`` leads from that page to the site root.
+
+    Examples
+    --------
+    >>> from lhs_reports.site.history import Result
+    >>> def entry(day, value):
+    ...     return Entry(f"2025-04-0{day}T09:30:00+00:00", f"r{day}", (Result(
+    ...         "crisis_flow/RW5", "RW5", "crisis_flow", "crisis_24h_variation", value),))
+    >>> history = History((entry(1, "common_cause"), entry(2, "common_cause")))
+    >>> print(organisation_section(history, "RW5", family_titles={}))
+    No change in its signals, assurance, funnel positions or significant differences since the \
+previous publication (1 April 2025 at 09:30 UTC). See [what's new](../whats-new.html) on the \
+whole site.
+    <BLANKLINE>
+    """
+    whole = f"See [what's new]({root}{PAGE_NAME}.html) on the whole site."
+    if history.latest is None or history.previous is None:
+        return ("This is the first publication with a results history: changes are listed from "
+                f"the next one. {whole}\n")
+    changes = changes_between(history.previous, history.latest)
+    mine = organisation_changes(changes, root=root, family_titles=family_titles).get(code)
+    if mine is None:
+        return ("No change in its signals, assurance, funnel positions or significant "
+                f"differences since the previous publication ({published_text(history.previous)})"
+                f". {whole}\n")
+    return (f"Since the previous publication ({published_text(history.previous)}):\n\n{mine}\n"
+            f"{whole}\n")
