@@ -11,6 +11,7 @@ import io
 import json
 import re
 import shutil
+import warnings
 import xml.etree.ElementTree as ET
 from html import unescape
 from pathlib import Path
@@ -20,8 +21,10 @@ import pytest
 import yaml
 
 from lhs_reports.audit.files import audit_file
+from lhs_reports.build.plan import load_project
 from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
+from lhs_reports.data.rows import DataWarning
 from lhs_reports.errors import DataError
 from lhs_reports.site.changes import changes_between, is_signal, organisation_changes
 from lhs_reports.site.feed import ATOM, whats_new_feed
@@ -37,9 +40,10 @@ from lhs_reports.site.history import (
     publishable_value,
     read_history,
 )
+from lhs_reports.site.publication import previous_history
 from lhs_reports.site.whats_new import organisation_section, whats_new_markdown
 
-from .handmade import trusts_table, varied_monthly, write
+from .handmade import make_handmade_project, trusts_table, varied_monthly, write
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NAMES = {"RX4": "Riverside NHS Trust", "RW5": "Southmoor NHS Trust", "TAH": "Tarnhill"}
@@ -267,6 +271,15 @@ def test_the_previous_history_is_the_given_file_then_the_environment_then_the_si
     monkeypatch.setenv(HISTORY_ENV, str(tmp_path / "from-env.json"))
     assert history_source(site) == tmp_path / "from-env.json"
     assert history_source(site, tmp_path / "given.json") == tmp_path / "given.json"
+
+
+def test_a_named_history_file_that_is_not_there_starts_a_new_history_with_a_notice(tmp_path):
+    project = load_project(make_handmade_project(tmp_path / "p", ["RX4"], layout="csv"))
+    with pytest.warns(DataWarning, match="no previous results history at .*missing.json"):
+        assert previous_history(project, tmp_path / "missing.json").entries == ()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the published site's file missing: no notice
+        assert previous_history(project).entries == ()
 
 
 def test_the_audit_reads_the_history_values_with_their_units():

@@ -132,8 +132,9 @@ def read_history(path: Path) -> History:
             raise ValueError(f"not a results history of format {FORMAT}")
         entries = _entries(document["entries"])
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as err:
+        why = f"a field is missing: {err}" if isinstance(err, KeyError) else str(err)
         raise DataError(
-            f"the previous results history cannot be read ({err})", path=path,
+            f"the previous results history cannot be read ({why})", path=path,
             hint=f"delete it (or pass another with --history) to start a new history; the "
             f"published site's own {HISTORY_FILE} is the one to keep") from None
     return History(entries, path)

@@ -10,11 +10,13 @@ published, and the previous site's file is never changed in place.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 from lhs_reports.build.outcome import JobResult
 from lhs_reports.build.plan import Job, Project
+from lhs_reports.data.rows import DataWarning
 from lhs_reports.site.changes import Change, changes_between, is_signal
 from lhs_reports.site.feed import whats_new_feed
 from lhs_reports.site.history import (
@@ -40,8 +42,15 @@ NAV_TEXT = "What's new"
 
 def previous_history(project: Project, given: Path | None = None) -> History:
     """The previous publication's history (see
-    :func:`~lhs_reports.site.history.history_source` for where it is looked for)."""
-    return read_history(history_source(project.site_dir, given))
+    :func:`~lhs_reports.site.history.history_source` for where it is looked for).
+
+    A file named (``--history``, :data:`~lhs_reports.site.history.HISTORY_ENV`) that is not
+    there is a first publication too, with a notice: in CI it means the download failed."""
+    source = history_source(project.site_dir, given)
+    if not source.is_file() and source != project.site_dir / HISTORY_FILE:
+        warnings.warn(f"no previous results history at {source}: this publication starts a "
+                      "new history", DataWarning, stacklevel=2)
+    return read_history(source)
 
 
 def publication_history(project: Project, jobs: Sequence[Job], results: Sequence[JobResult],
