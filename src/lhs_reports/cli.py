@@ -82,6 +82,10 @@ def _parser() -> argparse.ArgumentParser:
                        default=limits.max_notebooks_per_worker,
                        help="replace a warm worker after this many notebooks "
                        "(default %(default)d)")
+    build.add_argument("--history", type=Path, default=None, metavar="FILE",
+                       help="the previous publication's results-history.json (e.g. downloaded "
+                       "from the published site in CI); default: $LHS_REPORTS_HISTORY, else "
+                       "outputs/_site/results-history.json")
     build.add_argument("--recycle-memory", type=_positive(float),
                        default=limits.max_worker_memory_mb, metavar="MIB",
                        help="replace a warm worker once its peak memory passes this many MiB "
@@ -205,7 +209,8 @@ def _build(args: argparse.Namespace) -> int:
     renderer = choose_renderer(args.renderer)
     report = run_build(project, executor=args.executor, jobs=args.jobs, families=args.family,
                        only=args.only, force=args.force, settings=settings,
-                       scheduler=args.scheduler, renderer=renderer)
+                       scheduler=args.scheduler, renderer=renderer,
+                       history_file=args.history)
     _summary(report)
     print(f"Site ({renderer} renderer): {report.site / 'index.html' if report.site else '-'}")
     return EXIT_FAILED_JOBS if report.failed else 0

@@ -210,6 +210,9 @@ class SiteSettings(_Strict):
         False, description="Label every page SYNTHETIC even when the data do not say they are "
         "(e.g. hand-made test data). The label follows the data: synthetic data are labelled "
         "whatever this says, so it can add the label, never remove it")
+    url: Annotated[str, Field(pattern=r"^(https?://\S+)?$")] = Field(
+        "", description="The address the site is published at (https://...), for the links of "
+        "the What's new feed (whats-new.xml); empty: the feed's links are relative to it")
 
 
 class DemoSettings(_Strict):

@@ -3,7 +3,9 @@
 Which files are read (:func:`file_kind`):
 
 - **data**, read wherever they are: ``.csv`` and ``.tsv`` (as tables: every rule, the header
-  row naming the columns), ``.json`` and ``.geojson`` (every value; a list of records is also
+  row naming the columns; in a table of results with ``value`` and ``unit`` columns, such as
+  the site's ``results-history.json``, each value is read with its row's unit:
+  :func:`unit_groups`), ``.json`` and ``.geojson`` (every value; a list of records is also
   a table), ``.xml``, ``.atom`` and ``.rss`` feeds (as pages, escaped HTML content included),
   ``.txt`` and ``.md`` (line by line; Markdown pipe tables as tables) and ``.svg`` images (their
   text, titles, descriptions and comments). Quarto's ``search.json`` holds the text of every
@@ -32,7 +34,7 @@ from lhs_reports.audit.rules import Finding, identifier_hits
 from lhs_reports.audit.tables import table_hits
 from lhs_reports.disclosure import NHS_DIGITAL_SDC, DisclosureRule
 
-__all__ = ["LIBRARY_FOLDER", "audit_file", "file_kind"]
+__all__ = ["LIBRARY_FOLDER", "audit_file", "file_kind", "unit_groups"]
 
 PAGE_SUFFIXES = frozenset({".html", ".htm"})
 DATA_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".geojson", ".xml", ".atom", ".rss",
@@ -109,10 +111,49 @@ def _table(relative: str, headers: list[str], rows: list[list[str | None]],
             for hit in identifier_hits(cell or "", context=header):
                 found.append(Finding(relative, f"{where[i]}, column {header!r}", hit.rule,
                                      hit.text))
-    for cell_hit in table_hits(headers, rows, rule=rule):
-        header = headers[cell_hit.column] if cell_hit.column < len(headers) else ""
-        found.append(Finding(relative, f"{where[cell_hit.row]}, column {header!r}",
-                             cell_hit.rule, cell_hit.text))
+    for group, indices in unit_groups(headers, rows):
+        for cell_hit in table_hits(group, [rows[i] for i in indices], rule=rule):
+            header = headers[cell_hit.column] if cell_hit.column < len(headers) else ""
+            found.append(Finding(relative, f"{where[indices[cell_hit.row]]}, column {header!r}",
+                                 cell_hit.rule, cell_hit.text))
+    return found
+
+
+_NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
+
+
+def unit_groups(headers: list[str], rows: list[list[str | None]]
+                ) -> list[tuple[list[str], list[int]]]:
+    """A tidy table's rows grouped so that a ``value`` column reads with each row's ``unit``.
+
+    In a table of results, one per row, with ``value`` and ``unit`` columns (the headline
+    results, the results history), whether a value is a count depends on its row's unit: a
+    value ``3`` in ``%`` is a statistic, with no unit it may be a count. Each group is the
+    headers (``value`` named with the unit, ``value (%)``) and the indices of its rows, the
+    numbers apart from the words (words are never counts; mixed in, they would make the column
+    read as prose). A table without both columns is one group.
+
+    Examples
+    --------
+    >>> rows = [["a", "3", "%"], ["b", "3", ""], ["c", "common_cause", ""]]
+    >>> unit_groups(["name", "value", "unit"], rows)
+    [(['name', 'value (%)', 'unit'], [0]), (['name', 'value', 'unit'], [1]), \
+(['name', 'value', 'unit'], [2])]
+    """
+    folded = [h.strip().casefold() for h in headers]
+    if "value" not in folded or "unit" not in folded:
+        return [(list(headers), list(range(len(rows))))]
+    value, unit = folded.index("value"), folded.index("unit")
+    groups: dict[tuple[str, bool], list[int]] = {}
+    for i, row in enumerate(rows):
+        cell = (row[value] if value < len(row) else None) or ""
+        key = ((row[unit] if unit < len(row) else None) or "", bool(_NUMBER.fullmatch(cell)))
+        groups.setdefault(key, []).append(i)
+    found = []
+    for (name, _), indices in groups.items():
+        named = list(headers)
+        named[value] = f"{headers[value]} ({name})" if name else headers[value]
+        found.append((named, indices))
     return found
 
 
@@ -149,9 +190,10 @@ def _json(text: str, relative: str, name: str, rule: DisclosureRule) -> list[Fin
         headers = list(dict.fromkeys(key for record in records for key in record))
         rows: list[list[str | None]] = [
             [_scalar(record.get(key)) for key in headers] for record in records]
-        found += [Finding(relative, f"{name} {where}[{hit.row}].{headers[hit.column]}",
-                          hit.rule, hit.text)
-                  for hit in table_hits(headers, rows, rule=rule)]
+        for group, indices in unit_groups(headers, rows):
+            found += [Finding(relative, f"{name} {where}[{indices[hit.row]}]."
+                              f"{headers[hit.column]}", hit.rule, hit.text)
+                      for hit in table_hits(group, [rows[i] for i in indices], rule=rule)]
     return found
 
 

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from lhs_reports.build.executors import ExecutorName
+    from lhs_reports.site.history import History
 
 #: Packages whose versions every run manifest records.
 RECORDED_PACKAGES = ("lhs-reports", "pandas", "numpy", "scipy", "statsmodels", "plotnine",
@@ -228,23 +229,30 @@ def run_build(project: Project, *, executor: ExecutorName = "local", jobs: int |
               families: list[str] | None = None, only: list[str] | None = None,
               force: bool = False, settings: ExecutionSettings | None = None,
               scheduler: str | None = None, renderer: str = "auto",
-              progress_plain: bool | None = None) -> BuildReport:
+              progress_plain: bool | None = None,
+              history_file: Path | None = None) -> BuildReport:
     """Run a whole build and return what happened (the caller decides the exit status).
 
     One build per project at a time (:func:`~lhs_reports.build.lock.project_lock`); debris of a
-    build that was killed is cleared first.
+    build that was killed is cleared first. The previous results history (``history_file``, else
+    where :func:`~lhs_reports.site.history.history_source` says) is read before any notebook
+    runs, so an unreadable one stops the build at once.
     """
+    # Here, as render_site is below: the site's modules (pandas, nbconvert) load only to build.
+    from lhs_reports.site.publication import previous_history
+
     with project_lock(project.outputs):
         remove_leftovers(project.outputs)
+        history = previous_history(project, history_file)
         return _run_build(project, executor=executor, jobs=jobs, families=families, only=only,
                           force=force, settings=settings, scheduler=scheduler,
-                          renderer=renderer, progress_plain=progress_plain)
+                          renderer=renderer, progress_plain=progress_plain, history=history)
 
 
 def _run_build(project: Project, *, executor: ExecutorName, jobs: int | None,
                families: list[str] | None, only: list[str] | None, force: bool,
                settings: ExecutionSettings | None, scheduler: str | None, renderer: str,
-               progress_plain: bool | None) -> BuildReport:
+               progress_plain: bool | None, history: History | None = None) -> BuildReport:
     from lhs_reports.site import render_site
 
     started = dt.datetime.now(dt.UTC)
@@ -329,7 +337,7 @@ def _run_build(project: Project, *, executor: ExecutorName, jobs: int | None,
     site = render_site(project, [p.job for p in planned], results, renderer=renderer,
                        job_provenance={k: _job_provenance(e) for k, e in manifest.entries.items()},
                        workers=jobs or default_jobs(), leave_out=planned.skipped_families,
-                       not_built=planned.skipped_jobs)
+                       not_built=planned.skipped_jobs, history=history)
     report.site = site
     report.timings["total"] = (dt.datetime.now(dt.UTC) - started).total_seconds()
     return report

@@ -19,6 +19,8 @@ from lhs_reports.build.outcome import JobResult
 from lhs_reports.build.plan import Job, Project
 from lhs_reports.errors import RenderError
 from lhs_reports.packaged import site_files
+from lhs_reports.site.history import History
+from lhs_reports.site.organisations import SECTION as ORGANISATIONS
 from lhs_reports.site.pages import (
     SiteModel,
     list_pages,
@@ -27,6 +29,12 @@ from lhs_reports.site.pages import (
     site_model,
 )
 from lhs_reports.site.provenance import build_provenance
+from lhs_reports.site.publication import (
+    organisation_sections,
+    previous_history,
+    publication_history,
+    with_whats_new,
+)
 from lhs_reports.site.publish import publish, write_text_atomic
 from lhs_reports.site.quarto import quarto_available
 
@@ -47,16 +55,30 @@ def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResu
                 renderer: Renderer = "auto",
                 job_provenance: dict[str, dict[str, str]] | None = None,
                 workers: int = 1, leave_out: Collection[str] = (),
-                not_built: Mapping[str, str] | None = None) -> Path:
+                not_built: Mapping[str, str] | None = None,
+                history: History | None = None) -> Path:
     """Generate every page, render, audit, and publish to ``outputs/_site``.
+
+    ``history`` is the previous publication's results history; when not given it is read from
+    where :func:`~lhs_reports.site.history.history_source` says (before the site is modelled).
 
     The published site is replaced in one step and only after the audit passed, so a failed
     render or audit leaves the previous site in place. Families in ``leave_out`` (skipped for
     want of their tables) are not on the site, nor are families switched off; the
     organisation pages say why a report in ``not_built`` (job key to reason) is missing.
     """
+    previous = history if history is not None else previous_history(project)
     site = site_model(project, jobs, results, build_provenance(project.root),
                       job_provenance or {}, leave_out=leave_out, not_built=not_built)
+    history_now = publication_history(project, jobs, results, previous, site)
+    if any(page.section == ORGANISATIONS for page in site.pages):
+        # Modelled again now that each organisation's changes are known (they are read
+        # from the first model's report pages); the model is cheap beside the render.
+        site = site_model(project, jobs, results, build_provenance(project.root),
+                          job_provenance or {}, leave_out=leave_out, not_built=not_built,
+                          organisation_changes=organisation_sections(history_now, project,
+                                                                     jobs))
+    site = with_whats_new(site, project, history_now)
     chosen = choose_renderer(renderer)
     key = site_key(site, project, chosen)
     key_file = project.outputs / ".cache" / "site-key"

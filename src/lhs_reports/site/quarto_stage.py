@@ -15,6 +15,7 @@ build can tell which pages a reader would see differently and render only those.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import shutil
 from collections.abc import Callable
@@ -28,6 +29,7 @@ import yaml
 from lhs_reports.packaged import site_files
 from lhs_reports.site.pages import Page, SiteModel, html_title
 from lhs_reports.site.provenance import provenance_html
+from lhs_reports.site.whats_new import FEED_FILE
 from lhs_reports.text import yaml_title
 
 QUARTO_CONFIG = "_quarto.yml"
@@ -183,12 +185,17 @@ def config_files(site: SiteModel, project_root: Path) -> list[StagedFile]:
 
 
 def _front_matter(title: str, page: Page, site: SiteModel) -> str:
-    meta = {
+    meta: dict[str, object] = {
         "title": title,
         # The whole <title>: without an empty prefix Quarto appends " - <site title>".
         "pagetitle": yaml_title(html_title(page, site.title)),
         "title-prefix": "",
     }
+    if any(item.path == FEED_FILE for item in site.files):
+        # Per page, so the link leads up from the page's folder to the site root.
+        meta["include-in-header"] = {"text": (
+            f'<link rel="alternate" type="application/atom+xml" title="What\'s new: '
+            f'{html.escape(site.title)}" href="{"../" * page.depth}{FEED_FILE}">')}
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n"
 
 
