@@ -210,6 +210,10 @@ class SiteSettings(_Strict):
         False, description="Label every page SYNTHETIC even when the data do not say they are "
         "(e.g. hand-made test data). The label follows the data: synthetic data are labelled "
         "whatever this says, so it can add the label, never remove it")
+    board_packs: bool = Field(
+        True, description="Publish a PDF board pack per organisation (trusts/<code>.pdf: its "
+        "page at a glance, then its reports); false leaves them out, e.g. where WeasyPrint's "
+        "system libraries are not installed")
 
 
 class DemoSettings(_Strict):

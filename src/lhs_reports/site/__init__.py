@@ -51,7 +51,9 @@ def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResu
 
     The published site is replaced in one step and only after the audit passed, so a failed
     render or audit leaves the previous site in place. Families in ``leave_out`` (skipped for
-    want of their tables) are not on the site, nor are families switched off.
+    want of their tables) are not on the site, nor are families switched off. Each
+    organisation's PDF board pack is made from the model (unless the catalogue's
+    ``site.board_packs`` is false) and audited with the pages.
     """
     site = site_model(project, jobs, results, build_provenance(project.root),
                       job_provenance or {}, leave_out=leave_out)
@@ -78,6 +80,13 @@ def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResu
             rendered = render_builtin(site, stage_dir / "_site",
                                       project_templates=project.root / "templates",
                                       workers=workers)
+        if project.catalogue.site.board_packs:
+            from lhs_reports.site.board_pack import write_board_packs
+
+            # From the model, not the rendered HTML: the same packs whichever renderer ran.
+            write_board_packs(site, jobs, rendered, cache_dir=project.outputs / ".cache" /
+                              "board-packs", workers=workers,
+                              project_templates=project.root / "templates")
         check_every_page(site, rendered, renderer=chosen)
         audit_site(rendered)
         published = publish(rendered, project.site_dir)
@@ -124,6 +133,7 @@ def site_key(site: SiteModel, project: Project, renderer: str) -> str:
         "model": model,
         "sources": {name: file_hash(path) for name, path in sorted(sources.items())},
         "renderer": renderer,
+        "board_packs": project.catalogue.site.board_packs,
         "code": code_digest(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
