@@ -4,9 +4,12 @@ every page; cached between builds; switched off by the catalogue."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import re
 import shutil
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,13 +19,15 @@ from pypdf import PdfReader
 import lhs_reports.site.board_pack as board_pack
 import lhs_reports.site.pdf as pdf_module
 from lhs_reports.audit import audit_pdf, scan_site
-from lhs_reports.errors import RenderError
+from lhs_reports.cli import main
+from lhs_reports.data.locations import PROJECT_ENV
 from lhs_reports.site.board_pack import board_packs, pack_path, write_board_packs
 from lhs_reports.site.pages import Page, SiteModel
 
 from .handmade import build_site, make_handmade_project
 
 CODES = ["RX4", "RTQ"]
+FAKE_QUARTO = Path(__file__).parent / "fake_quarto"
 PAGE_NUMBER = re.compile(r"Page (\d+) of (\d+)")
 PROVENANCE = {"lhs-reports version": "0.1.0", "site built": "2026-03-05 14:02 UTC"}
 
@@ -109,7 +114,8 @@ def test_a_rebuild_with_nothing_changed_copies_every_pack_from_the_cache(project
 @pytest.mark.slow
 @pytest.mark.notebook
 def test_a_pack_with_a_small_count_fails_the_build_and_the_previous_site_stays(project,
-                                                                              monkeypatch):
+                                                                              monkeypatch,
+                                                                              capsys):
     published = _site_packs(project)["RX4"].read_bytes()
     made = board_pack.pack_html
 
@@ -120,7 +126,9 @@ def test_a_pack_with_a_small_count_fails_the_build_and_the_previous_site_stays(p
                             "</tr><tr><td>Oak</td><td>3</td></tr></table></main>")
 
     monkeypatch.setattr(board_pack, "pack_html", planted)
-    status, printed = _rebuild(project)
+    capsys.readouterr()
+    status, _ = _rebuild(project)
+    printed = capsys.readouterr().err
     assert status == 2
     assert "trusts/RX4.pdf" in printed or "trusts/RTQ.pdf" in printed
     assert "unsuppressed small count" in printed
@@ -130,7 +138,8 @@ def test_a_pack_with_a_small_count_fails_the_build_and_the_previous_site_stays(p
 @pytest.mark.slow
 @pytest.mark.notebook
 def test_a_pack_that_cannot_be_made_names_its_organisation_and_keeps_the_site(project,
-                                                                             monkeypatch):
+                                                                             monkeypatch,
+                                                                             capsys):
     published = _site_packs(project)["RTQ"].read_bytes()
 
     def broken(html: str) -> bytes:
@@ -138,7 +147,9 @@ def test_a_pack_that_cannot_be_made_names_its_organisation_and_keeps_the_site(pr
 
     monkeypatch.setattr(pdf_module, "html_to_pdf", broken)
     shutil.rmtree(project / "outputs" / ".cache" / "board-packs")
-    status, printed = _rebuild(project)
+    capsys.readouterr()
+    status, _ = _rebuild(project)
+    printed = capsys.readouterr().err
     assert status == 2
     assert "board pack of Trust RTQ (RTQ) could not be made: ValueError: no fonts" in printed
     assert "board_packs: false" in printed
@@ -159,6 +170,29 @@ def test_a_catalogue_without_board_packs_publishes_none(project):
         assert (project / "outputs" / "_site" / "index.html").is_file()
     finally:
         catalogue.write_text(text)
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_the_quarto_site_carries_the_same_packs_as_the_built_in_one(project, tmp_path,
+                                                                   monkeypatch):
+    status, printed = _rebuild(project)
+    assert status == 0, printed
+    cache = project / "outputs" / ".cache" / "board-packs"
+    builtin = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.pdf")}
+    # The stand-in Quarto (tests/fake_quarto) first on PATH, run by this interpreter.
+    (tmp_path / "python3").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (tmp_path / "python3").chmod(0o755)
+    monkeypatch.setenv("PATH", os.pathsep.join([str(FAKE_QUARTO), str(tmp_path),
+                                                os.environ.get("PATH", "")]))
+    monkeypatch.delenv("FAKE_QUARTO_MODE", raising=False)
+    monkeypatch.setenv(PROJECT_ENV, str(project))
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        status = main(["--project", str(project), "build", "--renderer", "quarto"])
+    assert status == 0, out.getvalue()
+    assert sorted(_site_packs(project)) == sorted(CODES)
+    # The same documents: every pack was taken from the built-in build's cache.
+    assert {p.name: p.stat().st_mtime_ns for p in cache.glob("*.pdf")} == builtin
 
 
 # -- packs made from a model written here ------------------------------------------------------

@@ -192,6 +192,7 @@ def _make_in_processes(documents: Mapping[str, str], keys: Mapping[str, str],
 def _worker(share: Path) -> None:
     """Make a share of PDFs; say what was made, or which failed, in ``share``'s ``.json``."""
     documents, keys, cache_dir = pickle.loads(share.read_bytes())
+    outcome: dict[str, object]
     try:
         outcome = {"made": _make(documents, keys, cache_dir), "failure": None}
     except PackFailure as failure:
