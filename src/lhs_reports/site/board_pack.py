@@ -35,6 +35,7 @@ from lhs_reports.build.plan import Job
 from lhs_reports.site.builtin import page_bodies, template_environment
 from lhs_reports.site.pages import Page, SiteModel
 from lhs_reports.site.pdf import PackFailure, PackRun, render_pdfs
+from lhs_reports.site.provenance import NO_DATA
 
 __all__ = ["BoardPack", "board_packs", "pack_html", "pack_path", "publication_date",
            "write_board_packs"]
@@ -135,6 +136,10 @@ def _anchor(name: str) -> str:
 
 
 _HREF = re.compile(r'href="([^"]*)"')
+#: A notebook output that shows nothing (a recorded result, an empty display), as nbconvert
+#: writes it. Dozens end a report; in print they can spill onto a page of their own.
+_EMPTY_OUTPUT = re.compile(
+    r'<div class="output_area">\s*<div class="[^"]*\boutput_subarea\b[^"]*">\s*</div>\s*</div>')
 
 
 def _relink(body: str, page: Page, in_pack: set[str]) -> str:
@@ -176,10 +181,13 @@ def pack_html(pack: BoardPack, site: SiteModel, body_of: Callable[[Page], str], 
         own = {key: value for key, value in page.provenance.items()
                if site.provenance.get(key) != value and key != BUILD_TIME}
         return _Section(_anchor(page.name), page.document_title or page.title, page.title,
-                        page.kind == "markdown", _relink(body_of(page), page, in_pack), own)
+                        page.kind == "markdown",
+                        _relink(_EMPTY_OUTPUT.sub("", body_of(page)), page, in_pack), own)
 
     published = publication_date(site)
-    provenance = {key: value for key, value in site.provenance.items() if key != BUILD_TIME}
+    # The pages showing no data say so in place of a fingerprint; each report gives its own.
+    provenance = {key: value for key, value in site.provenance.items()
+                  if key != BUILD_TIME and value != NO_DATA}
     provenance["published"] = published
     template = template_environment(project_templates).get_template("board_pack.html.j2")
     return template.render(

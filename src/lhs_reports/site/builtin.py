@@ -177,8 +177,9 @@ def page_bodies() -> Callable[[Page], str]:
     Examples
     --------
     >>> body_of = page_bodies()
-    >>> body_of(Page("x", "X", "markdown", "A *word*"))
-    '<p>A <em>word</em></p>\n'
+    >>> print(body_of(Page("x", "X", "markdown", "A *word*")))
+    <p>A <em>word</em></p>
+    <BLANKLINE>
     """
     markdown = MarkdownIt("commonmark", {"html": True}).enable("table")
     exporter = _notebook_exporter()
