@@ -206,6 +206,12 @@ def test_a_synthetic_site_says_synthetic_on_every_page_of_every_pack(tmp_path):
     assert list(run.made) == ["trusts/A1.pdf"] and len(pages) >= 4
     assert all("SYNTHETIC" in text for text in pages)
     assert "5 March 2026" in pages[0]
+    reader = PdfReader(tmp_path / "site" / pack_path("A1"))
+    root = reader.trailer["/Root"]
+    # Tagged for screen readers, and named and in English for them.
+    assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root
+    assert root["/Lang"] == "en-GB"
+    assert reader.metadata.title == "Trust A: board pack | Probe site"
 
 
 def test_the_organisations_page_at_a_glance_comes_first_when_the_site_has_one(tmp_path):
