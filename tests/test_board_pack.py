@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
+from weasyprint import HTML
 
 import lhs_reports.site.board_pack as board_pack
 import lhs_reports.site.pdf as pdf_module
@@ -22,7 +23,8 @@ from lhs_reports.audit import audit_pdf, scan_site
 from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
 from lhs_reports.site.board_pack import board_packs, pack_path, write_board_packs
-from lhs_reports.site.pages import Page, SiteModel
+from lhs_reports.site.builtin import render_builtin
+from lhs_reports.site.pages import NavItem, Page, SiteModel
 
 from .handmade import build_site, make_handmade_project
 
@@ -285,8 +287,6 @@ def test_a_planted_small_count_in_a_pack_is_found_by_the_site_audit(tmp_path):
 
 
 def test_the_text_of_a_pdf_is_audited_even_without_its_source():
-    from weasyprint import HTML
-
     bare = HTML(string="<h1>Pack</h1><p>Patient 943 476 5919 of LS1 4AP</p>").write_pdf()
     assert [(f.location, f.rule) for f in audit_pdf(bare, "x.pdf")] == [
         ("page 1 line 2", "NHS-number-like identifier"), ("page 1 line 2", "full UK postcode")]
@@ -303,3 +303,27 @@ def test_nothing_outside_the_page_is_fetched_into_a_pack(tmp_path):
                       "</text></svg>")
     data = pdf_module.html_to_pdf(f'<p>Before</p><img alt="x" src="{secret.as_uri()}">')
     assert "Secret" not in "".join(PdfReader(io.BytesIO(data)).pages[0].extract_text())
+
+
+# -- the print stylesheet of every page --------------------------------------------------------
+
+def test_a_page_printed_is_a_clean_paper(tmp_path):
+    """The built-in site's page as a print engine lays it out (WeasyPrint reads ``@media
+    print`` as a browser's print preview does): no navigation or skip link, the SYNTHETIC
+    banner kept, the address of an external link written out, not of an internal one."""
+    page = Page("methods", "Methods", "markdown",
+                "See [the guidance](https://www.england.nhs.uk/mdc) and [the data](about.html).",
+                provenance=PROVENANCE)
+    site = SiteModel("Probe site", "", True, (page,),
+                     (NavItem("Home", "index.html"), NavItem("Navigation item", "x.html")),
+                     PROVENANCE)
+    out = render_builtin(site, tmp_path / "site")
+    printed = "".join(PdfReader(io.BytesIO(HTML(out / "methods.html").write_pdf())).pages[0]
+                      .extract_text().split())
+    assert "Methods" in printed and "SYNTHETIC" in printed
+    assert "(https://www.england.nhs.uk/mdc)" in printed
+    assert "about.html" not in printed
+    assert "Navigationitem" not in printed and "Skiptocontent" not in printed
+    # On screen the same page has them all.
+    on_screen = (out / "methods.html").read_text()
+    assert "Navigation item" in on_screen and "Skip to content" in on_screen
