@@ -213,6 +213,10 @@ class SiteSettings(_Strict):
     url: Annotated[str, Field(pattern=r"^(https?://\S+)?$")] = Field(
         "", description="The address the site is published at (https://...), for the links of "
         "the What's new feed (whats-new.xml); empty: the feed's links are relative to it")
+    board_packs: bool = Field(
+        True, description="Publish a PDF board pack per organisation (trusts/<code>.pdf: its "
+        "page at a glance, then its reports); false leaves them out, e.g. where WeasyPrint's "
+        "system libraries are not installed")
 
 
 class DemoSettings(_Strict):

@@ -13,6 +13,9 @@ downloadable file (CSV, JSON, feeds, text, search indexes: :mod:`.files`). Its r
    :data:`~lhs_reports.disclosure.NHS_DIGITAL_SDC`) shown as ``3``, ``3.0`` or ``3 (1.8 %)``,
    or recoverable as a percentage of a published denominator (:mod:`.tables`).
 
+PDFs (the board packs) are read too: their text for rules 1-3, and the HTML they were made
+from, attached to them, for every rule (:mod:`.pdf`).
+
 Findings name the file (relative to the site), the place in it and the rule; identifiers are
 masked, so the build log never repeats one. A failed audit fails the build
 (:class:`~lhs_reports.errors.AuditError`) and the last good site stays published.
@@ -26,13 +29,14 @@ from pathlib import Path
 
 from lhs_reports.audit.files import audit_file, file_kind
 from lhs_reports.audit.pages import audit_page
+from lhs_reports.audit.pdf import audit_pdf
 from lhs_reports.audit.rules import Finding, identifier_hits, is_nhs_number
 from lhs_reports.audit.tables import LABEL_COLUMNS
 from lhs_reports.disclosure import NHS_DIGITAL_SDC, DisclosureRule
 from lhs_reports.errors import AuditError
 
-__all__ = ["LABEL_COLUMNS", "Finding", "SiteAudit", "audit_file", "audit_page", "audit_site",
-           "is_nhs_number", "scan_site"]
+__all__ = ["LABEL_COLUMNS", "Finding", "SiteAudit", "audit_file", "audit_page", "audit_pdf",
+           "audit_site", "is_nhs_number", "scan_site"]
 
 #: How many findings an error message lists.
 SHOWN_IN_ERRORS = 5
@@ -42,7 +46,8 @@ SHOWN_IN_ERRORS = 5
 class SiteAudit:
     """What :func:`scan_site` read and found.
 
-    ``unread`` lists files the audit cannot read as text (images, PDFs), relative to the site.
+    ``files`` counts the downloads read (data files and PDFs); ``unread`` lists files the
+    audit cannot read as text (images), relative to the site.
     """
 
     site: Path
@@ -113,8 +118,11 @@ def scan_site(site_dir: str | Path, *, rule: DisclosureRule = NHS_DIGITAL_SDC) -
         text = path.read_text(encoding="utf-8", errors="replace")
         findings += (audit_page(text, relative, rule=rule) if kinds[path] == "page"
                      else audit_file(text, relative, rule=rule))
+    pdfs = [p for p in paths if kinds[p] == "pdf"]
+    for path in pdfs:
+        findings += audit_pdf(path.read_bytes(), path.relative_to(site).as_posix(), rule=rule)
     unread = tuple(p.relative_to(site).as_posix() for p in paths if kinds[p] == "unreadable")
-    return SiteAudit(site, tuple(findings), len(pages), len(data), unread)
+    return SiteAudit(site, tuple(findings), len(pages), len(data) + len(pdfs), unread)
 
 
 def audit_site(site_dir: str | Path, *,

@@ -13,7 +13,9 @@ Which files are read (:func:`file_kind`):
 - **scripts** (``.js``, ``.mjs``) are read line by line *outside* the renderer's library folder
   ``site_libs/``: a site's own script may carry data (a search index, a chart's values). Inside
   ``site_libs/`` they are Quarto's and Bootstrap's own code, as is all CSS: not read.
-- Anything else (PNG or JPEG images, PDFs, fonts, spreadsheets) cannot be read as text: it is
+- **PDFs** (the board packs): their text page by page and the files attached to them
+  (:mod:`lhs_reports.audit.pdf`).
+- Anything else (PNG or JPEG images, fonts, spreadsheets) cannot be read as text: it is
   listed as *not read* rather than passed silently.
 """
 
@@ -45,7 +47,7 @@ STYLE_SUFFIXES = frozenset({".css", ".scss", ".map", ".woff", ".woff2", ".ttf", 
 #: The renderers' folder of third-party libraries (Quarto, Bootstrap, the built-in CSS).
 LIBRARY_FOLDER = "site_libs"
 
-FileKind = Literal["page", "data", "library", "unreadable"]
+FileKind = Literal["page", "data", "pdf", "library", "unreadable"]
 
 
 def file_kind(relative: str) -> FileKind:
@@ -54,13 +56,15 @@ def file_kind(relative: str) -> FileKind:
     Examples
     --------
     >>> [file_kind(p) for p in ("a/SYN01.html", "search.json", "site_libs/quarto.js",
-    ...                         "site_libs/x.css", "app.js", "figure.png")]
-    ['page', 'data', 'library', 'library', 'data', 'unreadable']
+    ...                         "site_libs/x.css", "app.js", "figure.png", "trusts/A.pdf")]
+    ['page', 'data', 'library', 'library', 'data', 'unreadable', 'pdf']
     """
     path = PurePosixPath(relative)
     suffix = path.suffix.lower()
     if suffix in PAGE_SUFFIXES:
         return "page"
+    if suffix == ".pdf":
+        return "pdf"
     if suffix in DATA_SUFFIXES:
         return "data"
     if suffix in STYLE_SUFFIXES or (suffix in SCRIPT_SUFFIXES and LIBRARY_FOLDER in path.parts):

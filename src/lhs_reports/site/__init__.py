@@ -65,19 +65,28 @@ def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResu
     The published site is replaced in one step and only after the audit passed, so a failed
     render or audit leaves the previous site in place. Families in ``leave_out`` (skipped for
     want of their tables) are not on the site, nor are families switched off; the
-    organisation pages say why a report in ``not_built`` (job key to reason) is missing.
+    organisation pages say why a report in ``not_built`` (job key to reason) is missing. Each
+    organisation's PDF board pack is made from the model (unless the catalogue's
+    ``site.board_packs`` is false) and audited with the pages.
     """
     previous = history if history is not None else previous_history(project)
     site = site_model(project, jobs, results, build_provenance(project.root),
                       job_provenance or {}, leave_out=leave_out, not_built=not_built)
     history_now = publication_history(project, jobs, results, previous, site)
     if any(page.section == ORGANISATIONS for page in site.pages):
-        # Modelled again now that each organisation's changes are known (they are read
-        # from the first model's report pages); the model is cheap beside the render.
+        # Imported here: it loads the built-in renderer (nbconvert), which a Quarto build
+        # without organisations does not need.
+        from lhs_reports.site.board_pack import board_packs
+
+        packs = ([pack.code for pack in board_packs(site, jobs)]
+                 if project.catalogue.site.board_packs else [])
+        # Modelled again now that each organisation's changes and packs are known (they are
+        # read from the first model's report pages); the model is cheap beside the render.
         site = site_model(project, jobs, results, build_provenance(project.root),
                           job_provenance or {}, leave_out=leave_out, not_built=not_built,
                           organisation_changes=organisation_sections(history_now, project,
-                                                                     jobs))
+                                                                     jobs),
+                          board_packs=packs)
     site = with_whats_new(site, project, history_now)
     chosen = choose_renderer(renderer)
     key = site_key(site, project, chosen)
@@ -102,6 +111,13 @@ def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResu
             rendered = render_builtin(site, stage_dir / "_site",
                                       project_templates=project.root / "templates",
                                       workers=workers)
+        if project.catalogue.site.board_packs:
+            from lhs_reports.site.board_pack import write_board_packs
+
+            # From the model, not the rendered HTML: the same packs whichever renderer ran.
+            write_board_packs(site, jobs, rendered, cache_dir=project.outputs / ".cache" /
+                              "board-packs", workers=workers,
+                              project_templates=project.root / "templates")
         check_every_page(site, rendered, renderer=chosen)
         audit_site(rendered)
         published = publish(rendered, project.site_dir)
@@ -148,6 +164,7 @@ def site_key(site: SiteModel, project: Project, renderer: str) -> str:
         "model": model,
         "sources": {name: file_hash(path) for name, path in sorted(sources.items())},
         "renderer": renderer,
+        "board_packs": project.catalogue.site.board_packs,
         "code": code_digest(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ from lhs_reports.site.pages import Page, SiteModel, html_title, write_site_files
 from lhs_reports.site.provenance import provenance_html
 
 
-def _environment(project_templates: Path | None) -> jinja2.Environment:
+def template_environment(project_templates: Path | None) -> jinja2.Environment:
+    """Templates (autoescaped) from the project's ``templates/`` folder, else the package's."""
     loaders: list[jinja2.BaseLoader] = []
     if project_templates is not None and project_templates.is_dir():
         loaders.append(jinja2.FileSystemLoader(project_templates))
@@ -148,13 +150,12 @@ def _render_in_processes(site: SiteModel, indices: list[int], out_dir: Path,
 def _render_pages(site: SiteModel, indices: list[int], out_dir: Path,
                   project_templates: Path | None) -> None:
     """Render and write the pages of ``site`` at ``indices``."""
-    env = _environment(project_templates)
+    env = template_environment(project_templates)
     template = env.get_template("page.html.j2")
-    markdown = MarkdownIt("commonmark", {"html": True}).enable("table")
-    exporter = _notebook_exporter()
+    body_of = page_bodies()
     for index in indices:
         page = site.pages[index]
-        body = with_contents(_body(page, markdown, exporter))
+        body = with_contents(body_of(page))
         html = template.render(
             page=page, site=site, body=body, title=html_title(page, site.title),
             root="../" * page.depth, current=page.html_path,
@@ -163,6 +164,27 @@ def _render_pages(site: SiteModel, indices: list[int], out_dir: Path,
         target = out_dir / page.html_path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
+
+
+def page_bodies() -> Callable[[Page], str]:
+    """A function giving a page's body as HTML, as the built-in site shows it (without the
+    site's header, footer and the heading of a Markdown page).
+
+    Markdown pages go through markdown-it, notebook pages through the report exporter with
+    inputs hidden (:func:`~lhs_reports.site.notebooks.publishable_notebook`). One function
+    keeps one parser and one exporter for many pages; the PDF board packs
+    (:mod:`lhs_reports.site.board_pack`) use it too, so a pack shows what the site shows.
+
+    Examples
+    --------
+    >>> body_of = page_bodies()
+    >>> print(body_of(Page("x", "X", "markdown", "A *word*")))
+    <p>A <em>word</em></p>
+    <BLANKLINE>
+    """
+    markdown = MarkdownIt("commonmark", {"html": True}).enable("table")
+    exporter = _notebook_exporter()
+    return lambda page: _body(page, markdown, exporter)
 
 
 def _body(page: Page, markdown: MarkdownIt, exporter: HTMLExporter) -> str:

@@ -415,7 +415,7 @@ def organisation_pages(project: Project, jobs: Sequence[Job], results: Sequence[
                        provenance: Mapping[str, str], *, leave_out: Collection[str] = (),
                        not_built: Mapping[str, str] | None = None,
                        changes_html: Mapping[str, str] | None = None,
-                       board_packs: bool = False,
+                       board_packs: Collection[str] = (),
                        orgs: Sequence[Organisation] | None = None) -> list[Page]:
     """``trusts/index`` and a page per organisation (:func:`organisations`); none when the
     site has no per-trust family.
@@ -429,7 +429,8 @@ def organisation_pages(project: Project, jobs: Sequence[Job], results: Sequence[
         Organisation code to a Markdown/HTML fragment for the section "What's new since the
         last publication" (made by the package: placed as it is). None: no such section.
     board_packs
-        Whether each page links its PDF board pack, ``trusts/<code>.pdf``.
+        The codes of the organisations with a PDF board pack, ``trusts/<code>.pdf``, which
+        their pages link.
     orgs
         The organisations, when already found (:func:`organisations` of ``jobs``).
     """
@@ -445,7 +446,7 @@ def organisation_pages(project: Project, jobs: Sequence[Job], results: Sequence[
         pages.append(Page(org.page, org.name, "markdown",
                           organisation_markdown(project, org, by_key, leave_out=leave_out,
                                                 not_built=not_built, changes=changes,
-                                                board_pack=board_packs),
+                                                board_pack=org.code in board_packs),
                           provenance=dict(provenance), section=SECTION,
                           document_title=f"{org.name} at a glance"))
     return pages

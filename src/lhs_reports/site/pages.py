@@ -208,7 +208,7 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
                job_provenance: dict[str, dict[str, str]] | None = None, *,
                leave_out: Collection[str] = (), not_built: Mapping[str, str] | None = None,
                organisation_changes: Mapping[str, str] | None = None,
-               board_packs: bool = False) -> SiteModel:
+               board_packs: Collection[str] = ()) -> SiteModel:
     """Every page of the site for this build's jobs and their results; a family switched off
     or in ``leave_out`` (skipped: its tables are not in the data) is not listed.
 
@@ -216,7 +216,7 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
     (:mod:`lhs_reports.site.organisations`), saying why a report is missing (``not_built``:
     job key to reason, for jobs skipped for want of a table), with the section "What's new
     since the last publication" from ``organisation_changes`` (by organisation code) when
-    given, and a link to its PDF board pack when ``board_packs``."""
+    given, and a link to its PDF board pack when its code is in ``board_packs``."""
     by_key = {r.key: r for r in results}
     synthetic = site_is_synthetic(project, jobs)
     pages: list[Page] = []
