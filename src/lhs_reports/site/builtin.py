@@ -31,6 +31,7 @@ from lhs_reports.errors import RenderError
 from lhs_reports.site.notebooks import publishable_notebook
 from lhs_reports.site.pages import Page, SiteModel, html_title, write_site_files
 from lhs_reports.site.provenance import provenance_html
+from lhs_reports.site.table_regions import wrap_tables
 
 
 def _environment(project_templates: Path | None) -> jinja2.Environment:
@@ -153,7 +154,7 @@ def _render_pages(site: SiteModel, indices: list[int], out_dir: Path,
     exporter = _notebook_exporter()
     for index in indices:
         page = site.pages[index]
-        body = _body(page, markdown, exporter)
+        body = wrap_tables(_body(page, markdown, exporter))
         html = template.render(
             page=page, site=site, body=body, title=html_title(page, site.title),
             root="../" * page.depth, current=page.html_path,
