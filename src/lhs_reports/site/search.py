@@ -93,6 +93,7 @@ def search_page_body(root: str = "") -> str:
     """
     return f"""<p>Search every report, methods page and the pages about the data: type an
 organisation's name, a measure or a topic.</p>
+<label for="lhs-search-input" class="lhs-search-label">Search the reports</label>
 <div id="lhs-search" class="lhs-search"></div>
 <noscript><p>Search needs JavaScript. Every report is listed from the home page.</p></noscript>
 <p class="lhs-search-note">Search works when the site is served from a web server (for a copy on
@@ -104,6 +105,9 @@ window.addEventListener("DOMContentLoaded", function () {{
   var ui = new PagefindUI({{element: "#lhs-search", showSubResults: true, showImages: false,
     baseUrl: window.location.pathname.replace(/[^/]*$/, ""),
     translations: {{placeholder: "Search the reports"}}}});
+  // Pagefind's box has only a title; the visible label above names it.
+  var box = document.querySelector("#lhs-search input");
+  if (box) {{ box.id = "lhs-search-input"; }}
   var query = new URLSearchParams(window.location.search).get("q");
   if (query) {{ ui.triggerSearch(query); }}
 }});
