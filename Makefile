@@ -5,7 +5,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: site test lab check clean
+.PHONY: site test lab check clean browser-tools
+
+# axe-core for the browser tests, from the npm registry at the version package-lock.json pins.
+AXE_STAMP := tests/browser/node_modules/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +20,16 @@ site: $(STAMP)
 	$(BIN)/lhs-reports build
 	@echo "Open outputs/_site/index.html in a browser (or: $(BIN)/python -m http.server -d outputs/_site 8000)"
 
-test: $(STAMP)
+test: $(STAMP) browser-tools
 	$(BIN)/python -m pytest
+
+# Without npm the accessibility checks skip (they fail under .ci/run, which installs npm).
+browser-tools:
+	@if [ ! -f $(AXE_STAMP) ] || [ tests/browser/package-lock.json -nt $(AXE_STAMP) ]; then \
+	  if command -v npm >/dev/null 2>&1; then \
+	    npm ci --prefix tests/browser --no-audit --no-fund --silent && touch $(AXE_STAMP); \
+	  else echo "npm not found: browser tests that need axe-core will be skipped"; fi; \
+	fi
 
 check: $(STAMP)
 	$(BIN)/lhs-reports check

@@ -256,6 +256,8 @@ def _audit(args: argparse.Namespace) -> int:
                           "disclosure control, compute percentages from the rounded counts, "
                           "and never print identifiers")
     print(f"OK: {audit.pages} pages and {audit.files} files audited, no findings")
+    if audit.search:
+        print(f"Search index: {audit.search} files, read through its page fragments")
     if audit.unread:
         print(f"Not readable as text, so not audited: {len(audit.unread)} files (e.g. "
               f"{', '.join(audit.unread[:3])}); check that they hold no identifiers")

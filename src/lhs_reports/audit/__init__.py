@@ -2,7 +2,8 @@
 
 The audit reads the whole site folder as a reader could: every page (its text, tables,
 reader-facing attributes, inline SVG and SVG images embedded in it: :mod:`.pages`) and every
-downloadable file (CSV, JSON, feeds, text, search indexes: :mod:`.files`). Its rules:
+downloadable file (CSV, JSON, feeds, text, search indexes: :mod:`.files`,
+:mod:`.search_index`). Its rules:
 
 1. **NHS-number-like identifiers**: ten digits, plain or grouped 3-3-4 with spaces or dashes,
    that pass the NHS number modulus-11 check (:mod:`.rules`).
@@ -31,6 +32,7 @@ from lhs_reports.audit.files import audit_file, file_kind
 from lhs_reports.audit.pages import audit_page
 from lhs_reports.audit.pdf import audit_pdf
 from lhs_reports.audit.rules import Finding, identifier_hits, is_nhs_number
+from lhs_reports.audit.search_index import FRAGMENT_SUFFIX, fragment_findings
 from lhs_reports.audit.tables import LABEL_COLUMNS
 from lhs_reports.disclosure import NHS_DIGITAL_SDC, DisclosureRule
 from lhs_reports.errors import AuditError
@@ -47,7 +49,8 @@ class SiteAudit:
     """What :func:`scan_site` read and found.
 
     ``files`` counts the downloads read (data files and PDFs); ``unread`` lists files the
-    audit cannot read as text (images), relative to the site.
+    audit cannot read as text (images), relative to the site. ``search`` counts the files of
+    a search index (read through its fragments).
     """
 
     site: Path
@@ -55,6 +58,7 @@ class SiteAudit:
     pages: int
     files: int
     unread: tuple[str, ...] = ()
+    search: int = 0
 
     def error(self, *, hint: str, shown: int = SHOWN_IN_ERRORS) -> AuditError:
         """An :class:`AuditError` saying how many findings there are, listing the first
@@ -121,8 +125,16 @@ def scan_site(site_dir: str | Path, *, rule: DisclosureRule = NHS_DIGITAL_SDC) -
     pdfs = [p for p in paths if kinds[p] == "pdf"]
     for path in pdfs:
         findings += audit_pdf(path.read_bytes(), path.relative_to(site).as_posix(), rule=rule)
+    # A search index is the pages' text again: its fragments must be copies of these pages.
+    page_names = {p.relative_to(site).as_posix() for p in pages}
+    search = [p for p in paths if kinds[p] == "search"]
+    for path in search:
+        if path.suffix == FRAGMENT_SUFFIX:
+            findings += fragment_findings(path.read_bytes(), path.relative_to(site).as_posix(),
+                                          page_names)
     unread = tuple(p.relative_to(site).as_posix() for p in paths if kinds[p] == "unreadable")
-    return SiteAudit(site, tuple(findings), len(pages), len(data) + len(pdfs), unread)
+    return SiteAudit(site, tuple(findings), len(pages), len(data) + len(pdfs), unread,
+                     len(search))
 
 
 def audit_site(site_dir: str | Path, *,

@@ -15,6 +15,10 @@ Which files are read (:func:`file_kind`):
   ``site_libs/`` they are Quarto's and Bootstrap's own code, as is all CSS: not read.
 - **PDFs** (the board packs): their text page by page and the files attached to them
   (:mod:`lhs_reports.audit.pdf`).
+- **search** index files (the built-in site's Pagefind index: ``*.pf_fragment``,
+  ``*.pf_index``, ``*.pf_meta``, ``*.pf_filter``, ``*.pagefind``) are compressed binaries:
+  the fragments, which hold the pages' text, are decompressed and read; the rest holds only
+  the fragments' words or is the search engine (:mod:`.search_index` says why).
 - Anything else (PNG or JPEG images, fonts, spreadsheets) cannot be read as text: it is
   listed as *not read* rather than passed silently.
 """
@@ -33,6 +37,7 @@ from typing import Any, Literal
 from lhs_reports.audit.embedded import svg_texts
 from lhs_reports.audit.pages import audit_page
 from lhs_reports.audit.rules import Finding, identifier_hits
+from lhs_reports.audit.search_index import SEARCH_INDEX_SUFFIXES
 from lhs_reports.audit.tables import table_hits
 from lhs_reports.disclosure import NHS_DIGITAL_SDC, DisclosureRule
 
@@ -47,7 +52,7 @@ STYLE_SUFFIXES = frozenset({".css", ".scss", ".map", ".woff", ".woff2", ".ttf", 
 #: The renderers' folder of third-party libraries (Quarto, Bootstrap, the built-in CSS).
 LIBRARY_FOLDER = "site_libs"
 
-FileKind = Literal["page", "data", "pdf", "library", "unreadable"]
+FileKind = Literal["page", "data", "pdf", "library", "search", "unreadable"]
 
 
 def file_kind(relative: str) -> FileKind:
@@ -56,8 +61,9 @@ def file_kind(relative: str) -> FileKind:
     Examples
     --------
     >>> [file_kind(p) for p in ("a/SYN01.html", "search.json", "site_libs/quarto.js",
-    ...                         "site_libs/x.css", "app.js", "figure.png", "trusts/A.pdf")]
-    ['page', 'data', 'library', 'library', 'data', 'unreadable', 'pdf']
+    ...                         "site_libs/x.css", "app.js", "figure.png", "trusts/A.pdf",
+    ...                         "site_libs/pagefind/fragment/en_1a2b.pf_fragment")]
+    ['page', 'data', 'library', 'library', 'data', 'unreadable', 'pdf', 'search']
     """
     path = PurePosixPath(relative)
     suffix = path.suffix.lower()
@@ -65,6 +71,8 @@ def file_kind(relative: str) -> FileKind:
         return "page"
     if suffix == ".pdf":
         return "pdf"
+    if suffix in SEARCH_INDEX_SUFFIXES:
+        return "search"
     if suffix in DATA_SUFFIXES:
         return "data"
     if suffix in STYLE_SUFFIXES or (suffix in SCRIPT_SUFFIXES and LIBRARY_FOLDER in path.parts):

@@ -7,6 +7,7 @@ project's ``templates/`` folder or the package defaults.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import re
@@ -31,8 +32,10 @@ import lhs_reports
 from lhs_reports.errors import RenderError
 from lhs_reports.site.contents import with_contents
 from lhs_reports.site.notebooks import publishable_notebook
-from lhs_reports.site.pages import Page, SiteModel, html_title, write_site_files
+from lhs_reports.site.pages import NavItem, Page, SiteModel, html_title, write_site_files
 from lhs_reports.site.provenance import provenance_html
+from lhs_reports.site.search import SEARCH_BUNDLE, SEARCH_PAGE, index_site, search_page_body
+from lhs_reports.site.table_regions import wrap_tables
 
 
 def template_environment(project_templates: Path | None) -> jinja2.Environment:
@@ -96,14 +99,17 @@ STATIC_FILES = ("lhs-reports.css", "favicon.svg", "lhs-organisations.js")
 
 
 def render_builtin(site: SiteModel, out_dir: Path, *, project_templates: Path | None = None,
-                   workers: int = 1) -> Path:
+                   workers: int = 1, search: bool = True) -> Path:
     """Render every page of ``site`` into ``out_dir`` (which must not exist yet), with the
-    site's downloads.
+    site's downloads and, with ``search``, a search page and its index
+    (:mod:`lhs_reports.site.search`).
 
     With ``workers`` > 1 and a large site, pages are shared among that many processes
     (converting a notebook to HTML is CPU-bound Python: ~35 ms a page, 5 s for 150 reports).
     """
     out_dir.mkdir(parents=True)
+    if search:
+        site = with_search_page(site)
     every_page = list(range(len(site.pages)))
     if workers > 1 and len(site.pages) >= PARALLEL_FROM_PAGES:
         _render_in_processes(site, every_page, out_dir, project_templates, workers)
@@ -115,7 +121,23 @@ def render_builtin(site: SiteModel, out_dir: Path, *, project_templates: Path | 
         source = resources.files("lhs_reports.site").joinpath("static", name)
         shutil.copyfile(str(source), libs / name)
     write_site_files(site, out_dir)
+    if search:
+        index_site(out_dir)  # last: it indexes the pages as written
     return out_dir
+
+
+#: The search page's name in the model (``search.html``).
+_SEARCH_NAME = SEARCH_PAGE.removesuffix(".html")
+
+
+def with_search_page(site: SiteModel) -> SiteModel:
+    """``site`` with the built-in renderer's search page, last, and "Search" in the
+    navigation (Quarto has its own search box, so the page is not in the shared model)."""
+    page = Page(_SEARCH_NAME, "Search", "markdown", search_page_body(),
+                provenance=site.provenance, section="search",
+                document_title=f"Search: {site.title}")
+    return dataclasses.replace(site, pages=(*site.pages, page),
+                               nav=(*site.nav, NavItem("Search", SEARCH_PAGE)))
 
 
 def _render_in_processes(site: SiteModel, indices: list[int], out_dir: Path,
@@ -155,11 +177,13 @@ def _render_pages(site: SiteModel, indices: list[int], out_dir: Path,
     body_of = page_bodies()
     for index in indices:
         page = site.pages[index]
-        body = with_contents(body_of(page))
+        body = with_contents(wrap_tables(body_of(page)))
         html = template.render(
             page=page, site=site, body=body, title=html_title(page, site.title),
             root="../" * page.depth, current=page.html_path,
             provenance=provenance_html(page.provenance), version=lhs_reports.__version__,
+            # Search indexes report content only, never the search page itself.
+            indexed=page.name != _SEARCH_NAME, search_bundle=SEARCH_BUNDLE,
         )
         target = out_dir / page.html_path
         target.parent.mkdir(parents=True, exist_ok=True)

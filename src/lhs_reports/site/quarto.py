@@ -49,6 +49,7 @@ from lhs_reports.site.quarto_state import (
     remove_pages,
     save_state,
 )
+from lhs_reports.site.table_regions import wrap_tables_in_site
 
 __all__ = ["BANNER_INCLUDE", "QUARTO_CONFIG", "QuartoRender", "hidden_component",
            "quarto_available", "render_quarto", "stage", "staged_config"]
@@ -180,6 +181,9 @@ def render_quarto(site: SiteModel, project_root: Path, stage_dir: Path, *,
             shutil.rmtree(work, ignore_errors=True)
     project_dir = stage_dir / PROJECT
     shutil.copytree(project_dir / "_site", stage_dir / SITE)
+    # Reflow at 320 px: wide tables scroll in their own region (the built-in renderer does the
+    # same); on the published copy only, so the kept render stays Quarto's own output.
+    wrap_tables_in_site(stage_dir / SITE)
     # The downloads are staged as project resources too (so links to them resolve while
     # Quarto renders), but the published copy must not depend on Quarto copying them.
     write_site_files(site, stage_dir / SITE)
