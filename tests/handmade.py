@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+import yaml
 
 from lhs_reports.cli import main
 from lhs_reports.data.dictionary import TABLES
@@ -185,3 +186,37 @@ def build_site(root: Path) -> tuple[int, str]:
         with contextlib.redirect_stdout(out):
             status = main(["--project", str(root), "build", "--renderer", "builtin"])
     return status, out.getvalue()
+
+
+#: The trusts of :func:`flow_history_project`, code to name.
+HISTORY_TRUSTS = {"RX4": "Riverside NHS Trust", "RW5": "Southmoor NHS Trust", "TAH": "Tarnhill"}
+
+
+def flow_history_project(root: Path) -> Path:
+    """Crisis and acute flow (the package's notebook) for three trusts with varied data, to be
+    built again after :func:`write_flow_months` changes one trust's months."""
+    params = root / "params"
+    (params / "trusts").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "index.qmd", root / "index.qmd")
+    catalogue = yaml.safe_load((REPO_ROOT / "params" / "reports.yaml").read_text())
+    catalogue["site"]["synthetic"] = False
+    catalogue["data"] = {"dir": "data"}
+    catalogue["families"] = [f for f in catalogue["families"] if f["id"] == "crisis_flow"]
+    (params / "reports.yaml").write_text(yaml.safe_dump(catalogue, sort_keys=False))
+    for code, name in HISTORY_TRUSTS.items():
+        (params / "trusts" / f"{code}.yaml").write_text(
+            f"trust_code: {code}\ntrust_name: {name}\n")
+    trusts = trusts_table(list(HISTORY_TRUSTS))
+    trusts["trust_name"] = list(HISTORY_TRUSTS.values())
+    write(trusts, root / "data" / "trusts.csv")
+    write_flow_months(root, shift=0)
+    return root
+
+
+def write_flow_months(root: Path, *, shift: int) -> None:
+    """Every trust's months; Southmoor's last eight with ``shift`` crisis contacts seen within
+    24 hours (a fall of 40 a month is a run below the mean: special cause concern)."""
+    southmoor = varied_monthly("RW5", 24, seed=3)
+    southmoor.loc[southmoor.index[-8:], "crisis_contacts_24h"] += shift
+    frames = [varied_monthly("RX4", 24), southmoor, varied_monthly("TAH", 24, seed=1)]
+    write(pd.concat(frames, ignore_index=True), root / "data" / "activity_monthly.csv")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import json
 import os
 import shutil
@@ -28,10 +29,13 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
+from pypdf import PdfReader
 
 from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
+from lhs_reports.site.history import HISTORY_ENV
 
+from .handmade import flow_history_project, write_flow_months
 from .helpers import make_project
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -462,6 +466,74 @@ def test_the_flow_pages_show_icons_a_screen_reader_names_and_a_key(site_url, bro
     assert all(icon.get_attribute("aria-hidden") == "true"
                for icon in summary.find_elements(By.CSS_SELECTOR, "svg.lhs-mdc-icon"))
     assert len(browser.find_elements(By.CSS_SELECTOR, ".lhs-mdc-key")) == 1
+
+
+def organisation_pages(site: Path) -> list[str]:
+    pages = sorted(f"trusts/{p.name}" for p in (site / "trusts").glob("*.html")
+                   if p.name != "index.html")
+    assert pages
+    return pages
+
+
+def test_each_trust_s_page_shows_icons_with_text_equivalents_and_opens_its_board_pack(
+        site_url, browser, built_site):
+    from selenium.webdriver.common.by import By
+
+    for page in organisation_pages(built_site):
+        browser.get(site_url + page)
+        name = browser.find_element(By.TAG_NAME, "h1").text
+        icons = browser.find_elements(By.CSS_SELECTOR, "main svg.lhs-mdc-icon")
+        assert icons, page
+        for icon in icons:
+            # Named itself, or hidden beside the words a screen reader reads instead.
+            label = icon.get_attribute("aria-label")
+            if icon.get_attribute("aria-hidden") == "true":
+                words = browser.execute_script(
+                    "return arguments[0].closest('td, li').textContent.trim()", icon)
+                assert words, f"{page}: an icon with no words beside it"
+            else:
+                assert label and icon.accessible_name == label, page
+        assert len(browser.find_elements(By.CSS_SELECTOR, ".lhs-mdc-key")) == 1, page
+        pack = browser.find_element(By.PARTIAL_LINK_TEXT, "board pack").get_attribute("href")
+        with urllib.request.urlopen(pack) as response:
+            pdf = response.read()
+        first_page = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+        assert name in " ".join(first_page.split()), page
+
+
+@pytest.fixture(scope="module")
+def changed_site(tmp_path_factory) -> Iterator[str]:
+    """A site built twice: the second time one trust's data show a new special cause."""
+    root = flow_history_project(tmp_path_factory.mktemp("changes"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(HISTORY_ENV, raising=False)
+        build(root, "builtin", tmp_path_factory.mktemp("first") / "site")
+        write_flow_months(root, shift=-40)
+        site = build(root, "builtin", tmp_path_factory.mktemp("second") / "site")
+    server, url = serve(site)
+    try:
+        yield url
+    finally:
+        server.shutdown()
+
+
+def test_what_s_new_lists_a_change_after_a_second_build_on_changed_data(changed_site, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(changed_site)
+    browser.find_element(By.CSS_SELECTOR, "nav").find_element(By.LINK_TEXT,
+                                                              "What's new").click()
+    main_text = browser.find_element(By.TAG_NAME, "main").text
+    assert "Southmoor NHS Trust (RW5)" in main_text
+    change = browser.find_element(By.PARTIAL_LINK_TEXT, "Crisis and acute flow: Southmoor")
+    item = browser.execute_script("return arguments[0].closest('li').textContent", change)
+    assert "special cause concern" in item
+    change.click()
+    assert browser.current_url.endswith("crisis_flow/RW5.html")
+    assert "Southmoor" in browser.find_element(By.TAG_NAME, "h1").text
+    # The trust's own page says it too.
+    browser.get(changed_site + "trusts/RW5.html")
+    assert "special cause concern" in browser.find_element(By.TAG_NAME, "main").text
 
 
 @pytest.mark.quarto

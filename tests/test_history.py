@@ -16,9 +16,7 @@ import xml.etree.ElementTree as ET
 from html import unescape
 from pathlib import Path
 
-import pandas as pd
 import pytest
-import yaml
 
 from lhs_reports.audit.files import audit_file
 from lhs_reports.build.plan import load_project
@@ -43,10 +41,15 @@ from lhs_reports.site.history import (
 from lhs_reports.site.publication import previous_history
 from lhs_reports.site.whats_new import organisation_section, whats_new_markdown
 
-from .handmade import make_handmade_project, trusts_table, varied_monthly, write
+from .handmade import (
+    HISTORY_TRUSTS,
+    flow_history_project,
+    make_handmade_project,
+    write_flow_months,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-NAMES = {"RX4": "Riverside NHS Trust", "RW5": "Southmoor NHS Trust", "TAH": "Tarnhill"}
+NAMES = HISTORY_TRUSTS
 TITLES = {"crisis_flow": "Crisis and acute flow", "flow_variation": "Flow across trusts",
           "needs_assessment": "Mental health needs assessment"}
 APRIL = dt.datetime(2025, 4, 2, 9, 30, tzinfo=dt.UTC)
@@ -343,35 +346,6 @@ def test_the_feed_passes_the_audit_as_a_page():
 
 # --- whole builds on hand-written data --------------------------------------------------------
 
-def _project(root: Path) -> Path:
-    """Crisis and acute flow (the package's notebook) for three trusts with varied data."""
-    params = root / "params"
-    (params / "trusts").mkdir(parents=True)
-    shutil.copy(REPO_ROOT / "index.qmd", root / "index.qmd")
-    catalogue = yaml.safe_load((REPO_ROOT / "params" / "reports.yaml").read_text())
-    catalogue["site"]["synthetic"] = False
-    catalogue["data"] = {"dir": "data"}
-    catalogue["families"] = [f for f in catalogue["families"] if f["id"] == "crisis_flow"]
-    (params / "reports.yaml").write_text(yaml.safe_dump(catalogue, sort_keys=False))
-    for code, name in NAMES.items():
-        (params / "trusts" / f"{code}.yaml").write_text(
-            f"trust_code: {code}\ntrust_name: {name}\n")
-    trusts = trusts_table(list(NAMES))
-    trusts["trust_name"] = list(NAMES.values())
-    write(trusts, root / "data" / "trusts.csv")
-    _monthly(root, shift=0)
-    return root
-
-
-def _monthly(root: Path, *, shift: int) -> None:
-    """Every trust's months; Southmoor's last eight with ``shift`` crisis contacts seen within
-    24 hours (a fall of 40 a month is a run below the mean: special cause concern)."""
-    southmoor = varied_monthly("RW5", 24, seed=3)
-    southmoor.loc[southmoor.index[-8:], "crisis_contacts_24h"] += shift
-    frames = [varied_monthly("RX4", 24), southmoor, varied_monthly("TAH", 24, seed=1)]
-    write(pd.concat(frames, ignore_index=True), root / "data" / "activity_monthly.csv")
-
-
 def _build(root: Path, *extra: str) -> tuple[int, str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(PROJECT_ENV, str(root))
@@ -399,11 +373,11 @@ CHANGE = ("Crisis referrals seen within 24 hours now shows special cause concern
 def builds(tmp_path_factory) -> dict[str, object]:
     """Three builds of one project: first, with Southmoor's data changed, and again as it was
     (nothing changed); what each published."""
-    root = _project(tmp_path_factory.mktemp("history"))
+    root = flow_history_project(tmp_path_factory.mktemp("history"))
     seen: dict[str, object] = {"root": root}
     for step, shift in (("first", None), ("changed", -40), ("again", None)):
         if shift is not None:
-            _monthly(root, shift=shift)
+            write_flow_months(root, shift=shift)
         status, out = _build(root)
         assert status == 0, out
         seen[step] = {name: (_site(root) / name).read_bytes()
@@ -462,7 +436,7 @@ def test_a_ci_build_without_outputs_continues_the_history_it_is_given(builds, tm
     shutil.copy(_site(root) / HISTORY_FILE, saved)
     before = saved.read_bytes()
     shutil.rmtree(root / "outputs")
-    _monthly(root, shift=0)  # Southmoor's data as they were at first
+    write_flow_months(root, shift=0)  # Southmoor's data as they were at first
     status, out = _build(root, "--history", str(saved))
     assert status == 0, out
     assert saved.read_bytes() == before  # read, never written
@@ -479,7 +453,7 @@ def test_a_ci_build_without_outputs_continues_the_history_it_is_given(builds, tm
 @pytest.mark.slow
 @pytest.mark.notebook
 def test_a_corrupt_history_stops_the_build_before_any_report_runs(tmp_path):
-    root = _project(tmp_path / "corrupt")
+    root = flow_history_project(tmp_path / "corrupt")
     bad = tmp_path / "results-history.json"
     bad.write_text('{"format": 1, "entries": [{"build": "r1"')
     status, out = _build(root, "--history", str(bad))

@@ -26,9 +26,10 @@ from lhs_reports.site.pages import (
     list_pages,
     missing_files,
     missing_pages,
+    published_sentence,
     site_model,
 )
-from lhs_reports.site.provenance import build_provenance
+from lhs_reports.site.provenance import BUILD_TIME, build_provenance
 from lhs_reports.site.publication import (
     organisation_sections,
     previous_history,
@@ -70,8 +71,9 @@ def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResu
     ``site.board_packs`` is false) and audited with the pages.
     """
     previous = history if history is not None else previous_history(project)
-    site = site_model(project, jobs, results, build_provenance(project.root),
-                      job_provenance or {}, leave_out=leave_out, not_built=not_built)
+    provenance = build_provenance(project.root)
+    site = site_model(project, jobs, results, provenance, job_provenance or {},
+                      leave_out=leave_out, not_built=not_built)
     history_now = publication_history(project, jobs, results, previous, site)
     if any(page.section == ORGANISATIONS for page in site.pages):
         # Imported here: it loads the built-in renderer (nbconvert), which a Quarto build
@@ -82,8 +84,8 @@ def render_site(project: Project, jobs: Sequence[Job], results: Sequence[JobResu
                  if project.catalogue.site.board_packs else [])
         # Modelled again now that each organisation's changes and packs are known (they are
         # read from the first model's report pages); the model is cheap beside the render.
-        site = site_model(project, jobs, results, build_provenance(project.root),
-                          job_provenance or {}, leave_out=leave_out, not_built=not_built,
+        site = site_model(project, jobs, results, provenance, job_provenance or {},
+                          leave_out=leave_out, not_built=not_built,
                           organisation_changes=organisation_sections(history_now, project,
                                                                      jobs),
                           board_packs=packs)
@@ -151,9 +153,13 @@ def check_every_page(site: SiteModel, rendered: Path, *, renderer: str) -> None:
 def site_key(site: SiteModel, project: Project, renderer: str) -> str:
     """A digest of everything the rendered site depends on, except the build time."""
     model = dataclasses.asdict(site)
-    model["provenance"].pop("site built", None)
+    # The build time, and the date it puts on the home page, do not by themselves make a new
+    # publication: the site published last keeps its date.
+    published = published_sentence(site.provenance)
+    model["provenance"].pop(BUILD_TIME, None)
     for page in model["pages"]:
-        page["provenance"].pop("site built", None)
+        page["provenance"].pop(BUILD_TIME, None)
+        page["markdown"] = page["markdown"].replace(published, "")
         if page["notebook"] is not None:
             page["notebook"] = file_hash(page["notebook"])
     # templates/ as the renderers see it: the project's files and the package's theme.

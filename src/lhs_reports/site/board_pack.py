@@ -22,7 +22,6 @@ file (:mod:`lhs_reports.audit.pdf`).
 
 from __future__ import annotations
 
-import datetime as dt
 import posixpath
 import re
 from collections.abc import Callable, Sequence
@@ -35,15 +34,13 @@ from lhs_reports.build.plan import Job
 from lhs_reports.site.builtin import page_bodies, template_environment
 from lhs_reports.site.pages import Page, SiteModel
 from lhs_reports.site.pdf import PackFailure, PackRun, render_pdfs
-from lhs_reports.site.provenance import NO_DATA
+from lhs_reports.site.provenance import BUILD_TIME, NO_DATA, publication_date
 
-__all__ = ["BoardPack", "board_packs", "pack_html", "pack_path", "publication_date",
+__all__ = ["BoardPack", "board_packs", "pack_html", "pack_path",
            "write_board_packs"]
 
 #: Where an organisation's page at a glance and its pack live in the site.
 FOLDER = "trusts"
-#: The provenance item that changes with every build: the pack shows the publication date.
-BUILD_TIME = "site built"
 
 
 def pack_path(code: str) -> str:
@@ -100,23 +97,6 @@ def board_packs(site: SiteModel, jobs: Sequence[Job]) -> list[BoardPack]:
         if reports:
             packs.append(BoardPack(code, names[code], by_name.get(f"{FOLDER}/{code}"), reports))
     return packs
-
-
-def publication_date(site: SiteModel) -> str:
-    """The day the site was built, as a reader writes it ("7 December 2026").
-
-    Examples
-    --------
-    >>> site = SiteModel("S", "", False, (), (), {"site built": "2026-03-05 14:02 UTC"})
-    >>> publication_date(site)
-    '5 March 2026'
-    """
-    built = site.provenance.get(BUILD_TIME, "")
-    try:
-        day = dt.datetime.strptime(built[:10], "%Y-%m-%d").date()
-    except ValueError:
-        day = dt.datetime.now(dt.UTC).date()
-    return f"{day.day} {day:%B %Y}"
 
 
 @dataclass(frozen=True)
@@ -184,7 +164,7 @@ def pack_html(pack: BoardPack, site: SiteModel, body_of: Callable[[Page], str], 
                         page.kind == "markdown",
                         _relink(_EMPTY_OUTPUT.sub("", body_of(page)), page, in_pack), own)
 
-    published = publication_date(site)
+    published = publication_date(site.provenance)
     # The pages showing no data say so in place of a fingerprint; each report gives its own.
     provenance = {key: value for key, value in site.provenance.items()
                   if key != BUILD_TIME and value != NO_DATA}

@@ -31,6 +31,8 @@ from lhs_reports.site.downloads import (
     headline_results_csv,
 )
 from lhs_reports.site.notebooks import page_downloads
+from lhs_reports.site.provenance import publication_date
+from lhs_reports.site.whats_new import PAGE_NAME as WHATS_NEW
 from lhs_reports.text import md_escape
 
 #: Hand-written pages, in navigation order: the project's ``index.qmd`` (its home page), and
@@ -203,6 +205,17 @@ def _failed_page(job: Job, result: JobResult) -> str:
     )
 
 
+def published_sentence(provenance: Mapping[str, str]) -> str:
+    """The home page's date of publication, from the build's provenance.
+
+    Examples
+    --------
+    >>> published_sentence({"site built": "2026-12-07 09:30 UTC"})
+    'Published 7 December 2026.'
+    """
+    return f"Published {publication_date(provenance)}."
+
+
 def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResult],
                provenance: dict[str, str],
                job_provenance: dict[str, dict[str, str]] | None = None, *,
@@ -231,7 +244,7 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
             continue
         nav.append(NavItem(family.title, f"{family.id}/index.html"))
         report_lines.append(f"- [{md_escape(family.title)}]({family.id}/index.html): "
-                            f"{len(family_jobs)} reports")
+                            f"{len(family_jobs)} report{'' if len(family_jobs) == 1 else 's'}")
         pages.append(Page(f"{family.id}/index", family.title, "markdown",
                           listing(project, family.id, family_jobs, by_key),
                           provenance=provenance, section=family.id,
@@ -253,8 +266,9 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
 
     headline = headline_results_csv(jobs, results)
     index_meta, index_body = _read_handwritten(project, "index.qmd", synthetic)
-    index_body = index_body.rstrip() + "\n\n## Reports\n\n" + "\n".join(report_lines) + "\n"
-    index_body += f"\n{headline_link_markdown(headline)}.\n"
+    # The date a board member looks for first, and what changed since the last time.
+    index_body = (index_body.rstrip() + f"\n\n{published_sentence(provenance)} "
+                  f"[What's new since the last publication]({WHATS_NEW}.html).\n")
     # Imported here: the organisation pages are made of this module's Page.
     from lhs_reports.site import organisations as at_a_glance
 
@@ -263,10 +277,13 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
         project, jobs, results, provenance, leave_out=leave_out, not_built=not_built,
         orgs=orgs, changes_html=organisation_changes, board_packs=board_packs)
     if organisation_pages:
+        # Before the reports: a board member comes for one organisation.
         pages += organisation_pages
-        nav.append(NavItem("Organisations", f"{at_a_glance.SECTION}/index.html"))
+        nav.insert(1, NavItem("Organisations", f"{at_a_glance.SECTION}/index.html"))
         index_body += ("\n## Organisations\n\n" + at_a_glance.organisation_search_html(orgs)
                        + "\n")
+    index_body += "\n## Reports\n\n" + "\n".join(report_lines) + "\n"
+    index_body += f"\n{headline_link_markdown(headline)}.\n"
     title = str(index_meta.get("title") or project.catalogue.site.title)
     pages.insert(0, Page("index", title, "markdown", index_body, provenance=provenance))
     methods_meta, methods_body = _read_handwritten(project, "methods.qmd", synthetic)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,9 @@ def git_version(root: Path) -> str:
     return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
+#: The provenance item that changes with every build (the publication's date and time).
+BUILD_TIME = "site built"
+
 #: What the pages that show no data (home, listings, methods) say in place of a fingerprint.
 NO_DATA = "not applicable: this page shows no data"
 
@@ -34,8 +38,24 @@ def build_provenance(root: Path) -> dict[str, str]:
         "lhs-reports version": lhs_reports.__version__,
         "code version (git)": git_version(root),
         "data fingerprint": NO_DATA,
-        "site built": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        BUILD_TIME: dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
+
+
+def publication_date(provenance: Mapping[str, str]) -> str:
+    """The day the site was built, as a reader writes it ("7 December 2026").
+
+    Examples
+    --------
+    >>> publication_date({"site built": "2026-03-05 14:02 UTC"})
+    '5 March 2026'
+    """
+    built = provenance.get(BUILD_TIME, "")
+    try:
+        day = dt.datetime.strptime(built[:10], "%Y-%m-%d").date()
+    except ValueError:
+        day = dt.datetime.now(dt.UTC).date()
+    return f"{day.day} {day:%B %Y}"
 
 
 def provenance_html(provenance: dict[str, Any]) -> str:

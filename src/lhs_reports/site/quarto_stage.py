@@ -28,7 +28,7 @@ import yaml
 
 from lhs_reports.packaged import site_files
 from lhs_reports.site.pages import Page, SiteModel, html_title
-from lhs_reports.site.provenance import provenance_html
+from lhs_reports.site.provenance import BUILD_TIME, provenance_html
 from lhs_reports.site.whats_new import FEED_FILE
 from lhs_reports.text import yaml_title
 
@@ -46,8 +46,6 @@ ROOT_GUARD = "scripts/quarto-root-guard.ts"
 #: Files from ``templates/`` a page or the theme can use (scaffolds such as ``.qmd`` would
 #: become pages).
 TEMPLATE_ASSETS = {".scss", ".css", ".html", ".js", ".svg", ".png", ".ico", ".woff2"}
-#: Provenance that changes every build without the page changing: not part of a digest.
-BUILD_TIME = "site built"
 _FOOTER = "lhs-reports-provenance-footer-placeholder"
 
 
