@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from lhs_reports.data.synthetic import trust_profiles
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+#: The stand-in ``quarto`` executable (tests/fake_quarto/quarto).
+FAKE_QUARTO = Path(__file__).parent / "fake_quarto"
+
+
+def put_fake_quarto_first(patch: pytest.MonkeyPatch, shim: Path) -> None:
+    """Put the stand-in Quarto first on PATH, with no mode or log set.
+
+    The stand-in runs ``/usr/bin/env python3``: ``shim`` (an empty folder) gets a ``python3``
+    that is this interpreter, which has PyYAML."""
+    (shim / "python3").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (shim / "python3").chmod(0o755)
+    patch.setenv("PATH", os.pathsep.join([str(FAKE_QUARTO), str(shim),
+                                          os.environ.get("PATH", "")]))
+    patch.delenv("FAKE_QUARTO_MODE", raising=False)
+    patch.delenv("FAKE_QUARTO_LOG", raising=False)
 
 def make_project(root: Path, n_trusts: int = 2, *, extra_params: dict[str, str] | None = None
                  ) -> Path:

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
 import shutil
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -27,9 +25,9 @@ from lhs_reports.site.builtin import render_builtin
 from lhs_reports.site.pages import NavItem, Page, SiteModel
 
 from .handmade import build_site, make_handmade_project
+from .helpers import put_fake_quarto_first
 
 CODES = ["RX4", "RTQ"]
-FAKE_QUARTO = Path(__file__).parent / "fake_quarto"
 PAGE_NUMBER = re.compile(r"Page (\d+) of (\d+)")
 PROVENANCE = {"lhs-reports version": "0.1.0", "site built": "2026-03-05 14:02 UTC"}
 
@@ -182,12 +180,7 @@ def test_the_quarto_site_carries_the_same_packs_as_the_built_in_one(project, tmp
     assert status == 0, printed
     cache = project / "outputs" / ".cache" / "board-packs"
     builtin = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.pdf")}
-    # The stand-in Quarto (tests/fake_quarto) first on PATH, run by this interpreter.
-    (tmp_path / "python3").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-    (tmp_path / "python3").chmod(0o755)
-    monkeypatch.setenv("PATH", os.pathsep.join([str(FAKE_QUARTO), str(tmp_path),
-                                                os.environ.get("PATH", "")]))
-    monkeypatch.delenv("FAKE_QUARTO_MODE", raising=False)
+    put_fake_quarto_first(monkeypatch, tmp_path)
     monkeypatch.setenv(PROJECT_ENV, str(project))
     with contextlib.redirect_stdout(io.StringIO()) as out:
         status = main(["--project", str(project), "build", "--renderer", "quarto"])

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import re
 import shutil
-import sys
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
@@ -47,8 +45,7 @@ from .handmade import (
     varied_monthly,
     write,
 )
-
-FAKE_QUARTO = Path(__file__).parent / "fake_quarto"
+from .helpers import put_fake_quarto_first
 
 CATALOGUE = """\
 site: {{title: Handmade, synthetic: false}}
@@ -340,13 +337,14 @@ def test_what_s_new_and_the_board_pack_appear_only_when_asked_for(project):
     jobs = _jobs(project)
     plain = _pages(project, jobs, _results(jobs))["trusts/TAH"].markdown
     assert "What's new" not in plain and ".pdf" not in plain
-    pages = _pages(project, jobs, _results(jobs), board_packs=True,
+    pages = _pages(project, jobs, _results(jobs), board_packs=["TAH"],
                    changes_html={"TAH": "- New special cause: [crisis](../crisis_flow/TAH.html)"})
     tah, rw5 = pages["trusts/TAH"].markdown, pages["trusts/RW5"].markdown
     assert "## What's new since the last publication\n\n- New special cause" in tah
     assert tah.index("What's new") < tah.index("## Mental health needs assessment")
     assert "No headline result has changed since the last publication." in rw5
     assert "[Download the board pack for Tarnhill (PDF)](TAH.pdf)" in tah
+    assert ".pdf" not in rw5  # no pack was made for it: no link to one
 
 
 def test_a_family_called_trusts_is_refused_as_it_would_clash_with_the_pages(tmp_path):
@@ -533,14 +531,8 @@ def test_the_quarto_site_carries_the_same_pages_from_the_kept_records(built, tmp
     """Rendered again by the stand-in Quarto with nothing re-run: the headlines come from the
     records the last build kept."""
     root, _ = built
-    shim = tmp_path_factory.mktemp("python-shim")
-    (shim / "python3").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-    (shim / "python3").chmod(0o755)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PATH", os.pathsep.join([str(FAKE_QUARTO), str(shim),
-                                              os.environ.get("PATH", "")]))
-        patch.delenv("FAKE_QUARTO_MODE", raising=False)
-        patch.delenv("FAKE_QUARTO_LOG", raising=False)
+        put_fake_quarto_first(patch, tmp_path_factory.mktemp("python-shim"))
         report = _build(root, "quarto")
     assert not [r for r in report.results if r.status == "ok"]  # nothing ran again
     site = root / "outputs" / "_site"

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -27,9 +25,8 @@ from lhs_reports.site.quarto import hidden_component, quarto_available, render_q
 from lhs_reports.site.quarto_run import quarto_error, run_quarto
 from lhs_reports.site.quarto_stage import ROOT_GUARD, page_file, staged_config
 
-from .helpers import REPO_ROOT
+from .helpers import REPO_ROOT, put_fake_quarto_first
 
-FAKE_QUARTO = Path(__file__).parent / "fake_quarto"
 real_quarto = pytest.mark.skipif(not quarto_available(), reason="the quarto CLI is not on PATH")
 
 
@@ -37,14 +34,9 @@ real_quarto = pytest.mark.skipif(not quarto_available(), reason="the quarto CLI 
 def fake_quarto(tmp_path_factory, monkeypatch) -> Path:
     """The stand-in first on PATH; returns the file it logs each call to (JSON lines)."""
     shim = tmp_path_factory.mktemp("python-shim")
-    # The stand-in runs `/usr/bin/env python3`: this interpreter, which has PyYAML.
-    (shim / "python3").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-    (shim / "python3").chmod(0o755)
-    monkeypatch.setenv("PATH", os.pathsep.join([str(FAKE_QUARTO), str(shim),
-                                                os.environ.get("PATH", "")]))
+    put_fake_quarto_first(monkeypatch, shim)
     log = shim / "calls.jsonl"
     monkeypatch.setenv("FAKE_QUARTO_LOG", str(log))
-    monkeypatch.delenv("FAKE_QUARTO_MODE", raising=False)
     return log
 
 

@@ -109,3 +109,16 @@ def test_the_needs_assessment_draws_every_peer_funnel_with_peers_and_none_alone(
              for m in TITLES}
     assert peer_funnels_chart(alone) is None
     assert peer_funnels_alt_text(alone) == ""
+
+
+def test_panels_with_no_one_to_label_draw_without_labels():
+    """Every organisation inside the limits, none highlighted, more than are labelled all:
+    no panel has a label (a trust left out of the comparison looks like this)."""
+    codes = [f"R{n:02d}" for n in range(12)]
+    expected = pd.Series(100.0, codes)
+    funnels = {measure: ratio_funnel(expected.copy(), expected, multiplier=100)
+               for measure in TITLES}
+    chart = funnel_panels_chart(funnels, titles=TITLES, label_all_up_to=3)
+    assert not any(isinstance(each.geom, geom_label) for each in chart.layers)
+    figure = chart.draw()
+    plt.close(figure)

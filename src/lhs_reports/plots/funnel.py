@@ -96,7 +96,8 @@ def label_frame(points: pd.DataFrame, *, highlight: Any, x_range: tuple[float, f
     labelled = chosen.assign(text=text, **{c: placed[c] for c in placed.columns},
                              weight=np.where(chosen["organisation"] == str(highlight), "bold",
                                              "normal"))
-    return labelled[labelled["placed"]]
+    # As booleans: an empty column of objects would select columns, not rows.
+    return labelled[labelled["placed"].astype(bool)]
 
 
 def point_layers(points: pd.DataFrame, labels: pd.DataFrame, highlight: Any,

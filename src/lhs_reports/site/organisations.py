@@ -50,7 +50,7 @@ from lhs_reports.plots.mdc_icons import icon_key_html
 from lhs_reports.reports.flow import INDICATORS, recorded_icon_cell
 from lhs_reports.reports.lhs_priorities import PRIORITY_AREA_TEXT
 from lhs_reports.reports.needs_comparison import COMPARISON_TEXT, MEASURE_LABELS
-from lhs_reports.site.pages import Page
+from lhs_reports.site.model import Page
 from lhs_reports.text import md_escape
 
 __all__ = ["ORGANISATION_SCRIPT", "SECTION", "FamilyHeadline", "Organisation", "html_text",

@@ -1,8 +1,10 @@
 """The site's pages, independent of the renderer: what exists, its title, its content.
 
-Both renderers (Quarto and the built-in one) take the same list of :class:`Page` objects and
-the same :class:`SiteFile` downloads, so the site has the same structure whichever renders it.
-Generated Markdown escapes every piece of text that came from a parameter or data file.
+Both renderers (Quarto and the built-in one) take the same list of
+:class:`~lhs_reports.site.model.Page` objects and the same
+:class:`~lhs_reports.site.model.SiteFile` downloads, so the site has the same structure
+whichever renders it. Generated Markdown escapes every piece of text that came from a parameter
+or data file.
 
 Whether the site is labelled SYNTHETIC follows the data (:func:`site_is_synthetic`), and so does
 the conditional text of hand-written pages (:mod:`lhs_reports.site.conditional`).
@@ -11,9 +13,7 @@ the conditional text of hand-written pages (:mod:`lhs_reports.site.conditional`)
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import yaml
 
@@ -22,6 +22,7 @@ from lhs_reports.build.plan import Job, Project
 from lhs_reports.data.origin import data_are_synthetic
 from lhs_reports.data.templates import SITE_FOLDER, template_files
 from lhs_reports.packaged import site_file, site_files
+from lhs_reports.site import organisations as at_a_glance
 from lhs_reports.site.about_data import about_data_markdown
 from lhs_reports.site.conditional import resolve_conditions
 from lhs_reports.site.downloads import (
@@ -30,6 +31,7 @@ from lhs_reports.site.downloads import (
     headline_link_markdown,
     headline_results_csv,
 )
+from lhs_reports.site.model import NavItem, Page, SiteFile, SiteModel
 from lhs_reports.site.notebooks import page_downloads
 from lhs_reports.site.provenance import publication_date
 from lhs_reports.site.whats_new import PAGE_NAME as WHATS_NEW
@@ -41,59 +43,6 @@ from lhs_reports.text import md_escape
 HANDWRITTEN = ("index.qmd", "methods.qmd")
 #: The accessibility statement every footer links: the project's own, else the package's.
 ACCESSIBILITY = "accessibility.qmd"
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of the site; ``name`` is its path without suffix (``needs_assessment/SYN01``).
-
-    ``title`` is the page's heading; ``document_title`` names the page on its own, away from
-    the site (a browser tab, a bookmark, a search result), so it says which report as well as
-    which organisation: a trust has several reports whose heading is the trust's name alone.
-    Empty means the same as ``title``.
-    """
-
-    name: str
-    title: str
-    kind: Literal["markdown", "notebook"]
-    markdown: str = ""
-    notebook: Path | None = None
-    provenance: dict[str, str] = field(default_factory=dict)
-    section: str = ""
-    document_title: str = ""
-
-    @property
-    def depth(self) -> int:
-        return self.name.count("/")
-
-    @property
-    def html_path(self) -> str:
-        return f"{self.name}.html"
-
-
-@dataclass(frozen=True)
-class NavItem:
-    text: str
-    href: str  # relative to the site root
-
-
-@dataclass(frozen=True)
-class SiteFile:
-    """A file published as it is (a download): ``path`` relative to the site, with ``/``."""
-
-    path: str
-    content: bytes
-
-
-@dataclass(frozen=True)
-class SiteModel:
-    title: str
-    subtitle: str
-    synthetic: bool
-    pages: tuple[Page, ...]
-    nav: tuple[NavItem, ...]
-    provenance: dict[str, str]
-    files: tuple[SiteFile, ...] = ()
 
 
 def write_site_files(site: SiteModel, out_dir: Path) -> None:
@@ -269,9 +218,6 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
     # The date a board member looks for first, and what changed since the last time.
     index_body = (index_body.rstrip() + f"\n\n{published_sentence(provenance)} "
                   f"[What's new since the last publication]({WHATS_NEW}.html).\n")
-    # Imported here: the organisation pages are made of this module's Page.
-    from lhs_reports.site import organisations as at_a_glance
-
     orgs = at_a_glance.organisations(project, jobs)
     organisation_pages = at_a_glance.organisation_pages(
         project, jobs, results, provenance, leave_out=leave_out, not_built=not_built,
