@@ -12,7 +12,6 @@ import pytest
 from lhs_reports.audit import audit_file, audit_page, audit_site, is_nhs_number, scan_site
 from lhs_reports.audit.tables import column_kind
 from lhs_reports.cli import main
-from lhs_reports.data.locations import PROJECT_ENV
 from lhs_reports.disclosure import MHMDS_2014
 from lhs_reports.errors import AuditError
 from lhs_reports.notebook import table_html
@@ -398,15 +397,12 @@ def test_cli_audit_defaults_to_the_projects_site_and_stops_when_there_is_none(tm
 
 @pytest.mark.slow
 @pytest.mark.notebook
-def test_the_demo_site_passes_its_own_audit(tmp_path, monkeypatch, capsys):
-    root = make_project(tmp_path, 2)
-    monkeypatch.setenv(PROJECT_ENV, str(root))
-    status = main(["--project", str(root), "build", "--renderer", "builtin"])
-    error = capsys.readouterr().err
-    if status not in (0, 2) or (status == 2 and "disclosure audit" not in error):
-        pytest.fail(f"the demo build failed for another reason (exit {status}):\n{error}")
-    assert status == 0, error
-    assert scan_site(root / "outputs" / "_site").findings == ()
+def test_the_demo_site_passes_its_own_audit(demo_two_trusts):
+    status, printed = demo_two_trusts.status, demo_two_trusts.printed
+    if status not in (0, 2) or (status == 2 and "disclosure audit" not in printed):
+        pytest.fail(f"the demo build failed for another reason (exit {status}):\n{printed}")
+    assert status == 0, printed
+    assert scan_site(demo_two_trusts.site).findings == ()
 
 
 def test_show_table_publishes_a_float_count_column_under_control():

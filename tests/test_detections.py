@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import yaml
 
 from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
@@ -21,6 +22,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.notebook]
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = make_project(tmp_path_factory.mktemp("detect"), 8)
+    # These tests read the results and one page: no board packs (tests/test_board_pack.py).
+    catalogue = root / "params" / "reports.yaml"
+    settings = yaml.safe_load(catalogue.read_text())
+    settings["site"]["board_packs"] = False
+    catalogue.write_text(yaml.safe_dump(settings, sort_keys=False))
     for code in ("SYN01", "SYN02", "SYN03", "SYN04", "SYN05"):
         # The repository's own parameter files: targets, and SYN02's recorded change month.
         (root / "params" / "trusts" / f"{code}.yaml").write_text(
