@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lhs_reports.build.plan import load_project, plan_jobs
+from lhs_reports.engine.plan import load_project, plan_jobs
 from lhs_reports.site.board_pack import write_board_packs
 from lhs_reports.site.pages import site_model
 from lhs_reports.site.provenance import build_provenance

@@ -69,7 +69,7 @@ def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
 
 def papermill_loop(root: Path, env: dict[str, str]) -> tuple[float, int]:
     """The baseline: the papermill CLI, one job after another, for exactly the build's jobs."""
-    from lhs_reports.build.plan import load_project, plan_jobs
+    from lhs_reports.engine.plan import load_project, plan_jobs
 
     out = root / "papermill-out"
     out.mkdir()

@@ -77,9 +77,9 @@ def main() -> None:
         raise SystemExit("quarto is not on PATH")
 
     import lhs_reports.site.quarto as quarto
-    from lhs_reports.build.engine import plan_build
-    from lhs_reports.build.outcome import JobResult
-    from lhs_reports.build.plan import load_project
+    from lhs_reports.engine.build import plan_build
+    from lhs_reports.engine.outcome import JobResult
+    from lhs_reports.engine.plan import load_project
     from lhs_reports.site import render_site
 
     renders: list[quarto.QuartoRender] = []

@@ -181,7 +181,7 @@ def main() -> None:
         env = {**os.environ, "CI": "true", "LHS_REPORTS_PROJECT": str(root)}
         python = sys.executable
         extract = [python, "-c",
-                   "from pathlib import Path; from lhs_reports.build.plan import load_project; "
+                   "from pathlib import Path; from lhs_reports.engine.plan import load_project; "
                    "from lhs_reports.data.extract import refresh_extract; "
                    "p = load_project(); d = p.catalogue.data; "
                    "print(refresh_extract(d.source, d.tables, p.data_dir, root=p.root).line)"]

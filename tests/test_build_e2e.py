@@ -89,8 +89,8 @@ def test_about_the_data_links_every_table_s_template_and_each_downloads(built):
 
 
 def test_each_report_family_reads_only_the_tables_the_catalogue_declares(built):
-    from lhs_reports.build.cache import MANIFEST, Manifest
-    from lhs_reports.build.plan import load_project
+    from lhs_reports.engine.cache import MANIFEST, Manifest
+    from lhs_reports.engine.plan import load_project
 
     root, _ = built
     families = {f.id: f for f in load_project(root).catalogue.families}
@@ -200,9 +200,9 @@ def test_quarto_renders_the_same_pages_self_contained_with_one_heading_each(tmp_
 def test_render_workers_write_the_same_pages_and_report_a_failure(built, tmp_path, monkeypatch):
     import dataclasses
 
-    from lhs_reports.build.engine import plan_build
-    from lhs_reports.build.outcome import JobResult
-    from lhs_reports.build.plan import load_project
+    from lhs_reports.engine.build import plan_build
+    from lhs_reports.engine.outcome import JobResult
+    from lhs_reports.engine.plan import load_project
     from lhs_reports.errors import RenderError
     from lhs_reports.site import builtin
     from lhs_reports.site.pages import site_model

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from lhs_reports.build.engine import run_build
-from lhs_reports.build.lock import LOCK_NAME, project_lock, remove_leftovers
-from lhs_reports.build.outcome import ExecutionSettings
-from lhs_reports.build.plan import load_project
+from lhs_reports.engine.build import run_build
+from lhs_reports.engine.lock import LOCK_NAME, project_lock, remove_leftovers
+from lhs_reports.engine.outcome import ExecutionSettings
+from lhs_reports.engine.plan import load_project
 from lhs_reports.cli import main
 from lhs_reports.errors import AuditError, BuildError, RenderError
 from lhs_reports.site import builtin
@@ -59,7 +59,7 @@ def test_a_lock_held_by_a_killed_process_is_released_by_the_system(tmp_path):
     outputs = tmp_path / "outputs"
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from pathlib import Path;"
-         "from lhs_reports.build.lock import project_lock\n"
+         "from lhs_reports.engine.lock import project_lock\n"
          "with project_lock(Path(sys.argv[1])):\n"
          "    print('held', flush=True); time.sleep(600)", str(outputs)],
         stdout=subprocess.PIPE, text=True)

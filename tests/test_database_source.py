@@ -11,8 +11,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lhs_reports.build.engine import plan_build
-from lhs_reports.build.plan import load_project
+from lhs_reports.engine.build import plan_build
+from lhs_reports.engine.plan import load_project
 from lhs_reports.cli import main
 from lhs_reports.data.database import database_url, masked
 from lhs_reports.data.extract import refresh_extract

@@ -21,8 +21,8 @@ import plotnine as p9
 import pytest
 
 from lhs_reports.audit.files import audit_file
-from lhs_reports.build.outcome import JobResult
-from lhs_reports.build.plan import Job
+from lhs_reports.engine.outcome import JobResult
+from lhs_reports.engine.plan import Job
 from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
 from lhs_reports.downloads import (

@@ -9,10 +9,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from lhs_reports.build.cache import MANIFEST, Manifest
-from lhs_reports.build.engine import plan_build, run_build
-from lhs_reports.build.outcome import ExecutionSettings
-from lhs_reports.build.plan import load_project
+from lhs_reports.engine.cache import MANIFEST, Manifest
+from lhs_reports.engine.build import plan_build, run_build
+from lhs_reports.engine.outcome import ExecutionSettings
+from lhs_reports.engine.plan import load_project
 from lhs_reports.cli import main
 from lhs_reports.data.synthetic import write_demo_data
 
@@ -148,8 +148,8 @@ def test_a_notebooks_garbage_is_collected_before_the_next_one_runs(tmp_path):
     # The reset between notebooks freezes what survives it (to speed up later collections):
     # a notebook's own reference cycles must be freed first, not frozen for the kernel's life,
     # and what was frozen must still be freed once it becomes garbage.
-    from lhs_reports.build.execute import kernel_environment
-    from lhs_reports.build.kernels import WarmKernel
+    from lhs_reports.engine.execute import kernel_environment
+    from lhs_reports.engine.kernels import WarmKernel
 
     root = write_probe_project(tmp_path, ["SYN01"])
     notebook = nbformat.read(root / "notebooks" / "probe.ipynb", as_version=4)
@@ -168,8 +168,8 @@ def test_a_notebooks_garbage_is_collected_before_the_next_one_runs(tmp_path):
 
 
 def test_a_warm_worker_is_replaced_after_its_notebook_quota_or_memory_ceiling(tmp_path):
-    from lhs_reports.build.execute import kernel_environment
-    from lhs_reports.build.kernels import WarmKernel
+    from lhs_reports.engine.execute import kernel_environment
+    from lhs_reports.engine.kernels import WarmKernel
 
     root = write_probe_project(tmp_path, ["SYN01"])
     notebook = root / "notebooks" / "probe.ipynb"

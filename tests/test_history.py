@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from lhs_reports.audit.files import audit_file
-from lhs_reports.build.plan import load_project
+from lhs_reports.engine.plan import load_project
 from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
 from lhs_reports.data.rows import DataWarning

@@ -14,8 +14,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from lhs_reports.build.cache import cache_key
-from lhs_reports.build.plan import family_notebook, load_project, plan_jobs
+from lhs_reports.engine.cache import cache_key
+from lhs_reports.engine.plan import family_notebook, load_project, plan_jobs
 from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
 from lhs_reports.errors import DataError

@@ -17,11 +17,11 @@ import psutil
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from lhs_reports.build import execute, kernels
-from lhs_reports.build.execute import error_summary, kernel_environment, run_job
-from lhs_reports.build.kernels import KernelDied, KernelStartTimeout, WarmKernel
-from lhs_reports.build.outcome import ExecutionSettings
-from lhs_reports.build.plan import Job, load_project, plan_jobs
+from lhs_reports.engine import execute, kernels
+from lhs_reports.engine.execute import error_summary, kernel_environment, run_job
+from lhs_reports.engine.kernels import KernelDied, KernelStartTimeout, WarmKernel
+from lhs_reports.engine.outcome import ExecutionSettings
+from lhs_reports.engine.plan import Job, load_project, plan_jobs
 from lhs_reports.errors import BuildError
 
 from .test_engine import write_probe_project

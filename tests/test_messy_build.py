@@ -218,7 +218,7 @@ def test_a_family_switched_off_is_not_planned_and_plan_says_so(probe, capsys):
 @pytest.mark.parametrize("enabled", [True, False])
 def test_a_family_switched_off_is_not_listed_on_the_site_even_one_listed_without_reports(
         probe, enabled):
-    from lhs_reports.build.plan import load_project
+    from lhs_reports.engine.plan import load_project
     from lhs_reports.site.pages import site_model
 
     # A case-study family is listed even with no reports (each case study is described).

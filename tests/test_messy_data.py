@@ -155,8 +155,8 @@ def test_the_same_month_under_two_cases_of_one_code_is_a_duplicate(tmp_path):
 
 
 def test_a_parameter_file_without_period_end_reports_to_its_trust_s_latest_month(tmp_path):
-    from lhs_reports.build.engine import plan_build
-    from lhs_reports.build.plan import load_project
+    from lhs_reports.engine.build import plan_build
+    from lhs_reports.engine.plan import load_project
 
     from .handmade import make_handmade_project
 

@@ -295,7 +295,7 @@ def test_a_theme_change_renders_everything(fake_quarto, tmp_path):
 
 def test_render_site_publishes_and_keeps_the_last_site_when_quarto_renders_nothing(
         fake_quarto, tmp_path, monkeypatch):
-    from lhs_reports.build.plan import load_project
+    from lhs_reports.engine.plan import load_project
     from lhs_reports.site import render_site
 
     from .helpers import make_project

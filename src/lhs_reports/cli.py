@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lhs_reports import __version__
-from lhs_reports.build.outcome import ExecutionSettings
+from lhs_reports.engine.outcome import ExecutionSettings
 from lhs_reports.errors import LhsReportsError
 
 if TYPE_CHECKING:
-    from lhs_reports.build.engine import BuildReport
+    from lhs_reports.engine.build import BuildReport
 
 EXIT_FAILED_JOBS = 1
 EXIT_USER_ERROR = 2
@@ -145,17 +145,17 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from lhs_reports.build.plan import load_project, plan_jobs
-    from lhs_reports.build.requirements import switched_off, without_parameter_files
+    from lhs_reports.engine.plan import load_project, plan_jobs
+    from lhs_reports.engine.requirements import switched_off, without_parameter_files
 
     project = load_project(args.project)
     jobs = plan_jobs(project)
     not_run = switched_off(project) + without_parameter_files(project)
     checked = "parameters only"
     if not args.params_only:
-        from lhs_reports.build.engine import ensure_data
-        from lhs_reports.build.preflight import check_data
-        from lhs_reports.build.requirements import require_some_data, skip_missing_tables
+        from lhs_reports.engine.build import ensure_data
+        from lhs_reports.engine.preflight import check_data
+        from lhs_reports.engine.requirements import require_some_data, skip_missing_tables
 
         ensure_data(project)
         require_some_data(project)
@@ -174,8 +174,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from lhs_reports.build.engine import plan_build
-    from lhs_reports.build.plan import load_project, notebook_lines
+    from lhs_reports.engine.build import plan_build
+    from lhs_reports.engine.plan import load_project, notebook_lines
 
     project = load_project(args.project)
     planned = plan_build(project, families=args.family, only=args.only, force=args.force)
@@ -196,8 +196,8 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from lhs_reports.build.engine import run_build
-    from lhs_reports.build.plan import load_project
+    from lhs_reports.engine.build import run_build
+    from lhs_reports.engine.plan import load_project
     from lhs_reports.site import choose_renderer
 
     project = load_project(args.project)
@@ -241,7 +241,7 @@ def _audit(args: argparse.Namespace) -> int:
     from lhs_reports.audit import scan_site
 
     if args.site is None:
-        from lhs_reports.build.plan import load_project
+        from lhs_reports.engine.plan import load_project
 
         site = load_project(args.project).site_dir
     else:
@@ -265,7 +265,7 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _demo_data(args: argparse.Namespace) -> int:
-    from lhs_reports.build.plan import load_project
+    from lhs_reports.engine.plan import load_project
     from lhs_reports.data.synthetic import write_demo_data
 
     project = load_project(args.project)

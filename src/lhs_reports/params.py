@@ -487,7 +487,7 @@ def parameter_files(project: str | Path, family: ReportFamily) -> list[Path]:
     """The family's parameter files, sorted.
 
     None yet in an existing folder is not an error (a new project before its first
-    ``lhs-reports new trust``; :func:`lhs_reports.build.requirements.without_parameter_files`
+    ``lhs-reports new trust``; :func:`lhs_reports.engine.requirements.without_parameter_files`
     says so in one line); a glob whose folder does not exist is (a typo would otherwise build
     nothing).
     """

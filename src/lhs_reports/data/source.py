@@ -49,7 +49,7 @@ def data_folder(root: Path, location: str) -> Path:
     """The folder a project's reports read, given the catalogue's ``data.source`` (or
     ``data.dir``): the folder it names, a database's local extract, or the demo data folder.
 
-    The one rule for the build (:attr:`lhs_reports.build.plan.Project.data_dir`) and for a
+    The one rule for the build (:attr:`lhs_reports.engine.plan.Project.data_dir`) and for a
     notebook run by hand with an empty ``data_dir``.
 
     Examples

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Literal
 
 from lhs_reports.audit import audit_site
-from lhs_reports.build.cache import code_digest, file_hash
-from lhs_reports.build.lock import STAGING
-from lhs_reports.build.outcome import JobResult
-from lhs_reports.build.plan import Job, Project
+from lhs_reports.engine.cache import code_digest, file_hash
+from lhs_reports.engine.lock import STAGING
+from lhs_reports.engine.outcome import JobResult
+from lhs_reports.engine.plan import Job, Project
 from lhs_reports.errors import RenderError
 from lhs_reports.packaged import site_files
 from lhs_reports.site.history import History

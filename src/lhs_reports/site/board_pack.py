@@ -30,7 +30,7 @@ from importlib import resources
 from pathlib import Path
 
 import lhs_reports
-from lhs_reports.build.plan import Job
+from lhs_reports.engine.plan import Job
 from lhs_reports.site.builtin import page_bodies, template_environment
 from lhs_reports.site.pages import Page, SiteModel
 from lhs_reports.site.pdf import PackFailure, PackRun, render_pdfs

@@ -20,8 +20,8 @@ from typing import Any
 import pandas as pd
 
 from lhs_reports.audit.tables import column_kind
-from lhs_reports.build.outcome import JobResult
-from lhs_reports.build.plan import Job
+from lhs_reports.engine.outcome import JobResult
+from lhs_reports.engine.plan import Job
 from lhs_reports.downloads import DOWNLOAD_MIME, PLACEHOLDER, csv_text, size_text
 from lhs_reports.notebook import publishable
 

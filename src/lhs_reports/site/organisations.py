@@ -1,6 +1,6 @@
 """A page per organisation, at a glance: the headline of each report family for one trust,
 each linking to the full report, built from the build's jobs and the results their notebooks
-recorded (:attr:`lhs_reports.build.outcome.JobResult.records`), with no notebook re-run.
+recorded (:attr:`lhs_reports.engine.outcome.JobResult.records`), with no notebook re-run.
 
 The page a board member is sent (``trusts/<code>.html``):
 
@@ -35,8 +35,8 @@ from typing import Any
 
 import pandas as pd
 
-from lhs_reports.build.outcome import JobResult
-from lhs_reports.build.plan import Job, Project
+from lhs_reports.engine.outcome import JobResult
+from lhs_reports.engine.plan import Job, Project
 from lhs_reports.errors import ParameterError
 from lhs_reports.notebook import table_html
 from lhs_reports.params import (
@@ -424,7 +424,7 @@ def organisation_pages(project: Project, jobs: Sequence[Job], results: Sequence[
     ----------
     leave_out, not_built
         The families skipped for want of their tables, and the jobs (by key) skipped so, with
-        why (:class:`lhs_reports.build.requirements.NotRun`): each page says so.
+        why (:class:`lhs_reports.engine.requirements.NotRun`): each page says so.
     changes_html
         Organisation code to a Markdown/HTML fragment for the section "What's new since the
         last publication" (made by the package: placed as it is). None: no such section.

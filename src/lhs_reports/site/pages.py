@@ -17,8 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from lhs_reports.build.outcome import JobResult
-from lhs_reports.build.plan import Job, Project
+from lhs_reports.engine.outcome import JobResult
+from lhs_reports.engine.plan import Job, Project
 from lhs_reports.data.origin import data_are_synthetic
 from lhs_reports.data.templates import SITE_FOLDER, template_files
 from lhs_reports.packaged import site_file, site_files

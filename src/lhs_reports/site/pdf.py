@@ -28,7 +28,7 @@ from importlib import metadata
 from pathlib import Path
 
 import lhs_reports
-from lhs_reports.build.cache import code_digest
+from lhs_reports.engine.cache import code_digest
 from lhs_reports.errors import RenderError
 
 __all__ = ["SOURCE_NAME", "PackFailure", "PackRun", "html_to_pdf", "pdf_key", "render_pdfs"]

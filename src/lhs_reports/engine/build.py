@@ -19,21 +19,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import lhs_reports
-from lhs_reports.build.cache import MANIFEST, Manifest, cache_key, declared_reads
-from lhs_reports.build.lock import check_writable, project_lock, remove_leftovers
-from lhs_reports.build.outcome import ExecutionSettings, JobResult, default_jobs
-from lhs_reports.build.periods import fill_period_ends
-from lhs_reports.build.plan import Job, Project, plan_jobs
-from lhs_reports.build.preflight import check_data
-from lhs_reports.build.progress import Progress
-from lhs_reports.build.requirements import (
+from lhs_reports.engine.cache import MANIFEST, Manifest, cache_key, declared_reads
+from lhs_reports.engine.lock import check_writable, project_lock, remove_leftovers
+from lhs_reports.engine.outcome import ExecutionSettings, JobResult, default_jobs
+from lhs_reports.engine.periods import fill_period_ends
+from lhs_reports.engine.plan import Job, Project, plan_jobs
+from lhs_reports.engine.preflight import check_data
+from lhs_reports.engine.progress import Progress
+from lhs_reports.engine.requirements import (
     NotRun,
     require_some_data,
     skip_missing_tables,
     switched_off,
     without_parameter_files,
 )
-from lhs_reports.build.schedule import longest_first
+from lhs_reports.engine.schedule import longest_first
 from lhs_reports.data.reads import fingerprint
 from lhs_reports.errors import BuildError, DataError
 from lhs_reports.site.provenance import git_version
@@ -41,7 +41,7 @@ from lhs_reports.site.provenance import git_version
 if TYPE_CHECKING:
     import pandas as pd
 
-    from lhs_reports.build.executors import ExecutorName
+    from lhs_reports.engine.executors import ExecutorName
     from lhs_reports.site.history import History
 
 #: Packages whose versions every run manifest records.
@@ -233,7 +233,7 @@ def run_build(project: Project, *, executor: ExecutorName = "local", jobs: int |
               history_file: Path | None = None) -> BuildReport:
     """Run a whole build and return what happened (the caller decides the exit status).
 
-    One build per project at a time (:func:`~lhs_reports.build.lock.project_lock`); debris of a
+    One build per project at a time (:func:`~lhs_reports.engine.lock.project_lock`); debris of a
     build that was killed is cleared first. The previous results history (``history_file``, else
     where :func:`~lhs_reports.site.history.history_source` says) is read before any notebook
     runs, so an unreadable one stops the build at once.
@@ -284,7 +284,7 @@ def _run_build(project: Project, *, executor: ExecutorName, jobs: int | None,
     try:
         if to_run:
             # Imported here: a build with nothing to run needs no kernel machinery.
-            from lhs_reports.build.executors import make_executor
+            from lhs_reports.engine.executors import make_executor
 
             runner = make_executor(executor, project.root, jobs=jobs, settings=settings,
                                    scheduler=scheduler)

@@ -1,6 +1,6 @@
 """The Python a warm kernel runs besides notebooks: warm-up once, a reset after each notebook.
 
-Kept apart from :mod:`lhs_reports.build.kernels` (which starts, drives and replaces kernels)
+Kept apart from :mod:`lhs_reports.engine.kernels` (which starts, drives and replaces kernels)
 because this is code for the kernel's side: it runs in the kernel's namespace, prints its
 report as JSON, and must leave that namespace as a fresh kernel's.
 """

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from lhs_reports.build.execute import kernel_environment, run_job
-from lhs_reports.build.kernels import WarmKernel
-from lhs_reports.build.outcome import ExecutionSettings, JobResult, default_jobs
-from lhs_reports.build.plan import Job
+from lhs_reports.engine.execute import kernel_environment, run_job
+from lhs_reports.engine.kernels import WarmKernel
+from lhs_reports.engine.outcome import ExecutionSettings, JobResult, default_jobs
+from lhs_reports.engine.plan import Job
 from lhs_reports.errors import BuildError
 
 if TYPE_CHECKING:
-    from lhs_reports.build.dask_executor import DaskExecutor
+    from lhs_reports.engine.dask_executor import DaskExecutor
 
 ExecutorName = Literal["local", "kernel", "dask"]
 OnResult = Callable[[Job, JobResult], None]
@@ -87,7 +87,7 @@ def make_executor(name: ExecutorName, root: Path, *, jobs: int | None = None,
         return ThreadedExecutor(root, workers, settings, warm=False)
     if name == "dask":
         try:
-            from lhs_reports.build.dask_executor import DaskExecutor
+            from lhs_reports.engine.dask_executor import DaskExecutor
         except ImportError:
             raise BuildError("the dask executor needs dask[distributed]", field="--executor",
                              hint="pip install 'lhs-reports[dask]'") from None

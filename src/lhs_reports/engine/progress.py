@@ -7,7 +7,7 @@ import sys
 import time
 from typing import IO, Any
 
-from lhs_reports.build.outcome import JobResult
+from lhs_reports.engine.outcome import JobResult
 
 
 class Progress:

@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from lhs_reports.build.plan import Job, Project
+from lhs_reports.engine.plan import Job, Project
 from lhs_reports.reports.periods import period_end_across
 
 

@@ -37,7 +37,7 @@ from nbformat import NotebookNode
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
-from lhs_reports.build.kernel_code import (
+from lhs_reports.engine.kernel_code import (
     COLLECT_READS,
     FREEZE,
     RESCAN_EVERY,
@@ -45,7 +45,7 @@ from lhs_reports.build.kernel_code import (
     UNFREEZE,
     WARM_UP,
 )
-from lhs_reports.build.outcome import ExecutionSettings
+from lhs_reports.engine.outcome import ExecutionSettings
 from lhs_reports.data.reads import READS_METADATA
 from lhs_reports.errors import BuildError, LhsReportsError
 

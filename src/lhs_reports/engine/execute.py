@@ -25,9 +25,9 @@ from types import TracebackType
 
 from papermill.exceptions import PapermillExecutionError
 
-from lhs_reports.build.kernels import KernelDied, WarmKernel
-from lhs_reports.build.outcome import ExecutionSettings, JobResult
-from lhs_reports.build.plan import Job
+from lhs_reports.engine.kernels import KernelDied, WarmKernel
+from lhs_reports.engine.outcome import ExecutionSettings, JobResult
+from lhs_reports.engine.plan import Job
 from lhs_reports.data.locations import PROJECT_ENV
 from lhs_reports.data.reads import READS_METADATA
 from lhs_reports.errors import LhsReportsError

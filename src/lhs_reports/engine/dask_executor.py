@@ -1,6 +1,6 @@
 """Running jobs on a Dask distributed cluster, with a warm kernel on every worker.
 
-Each Dask worker (one thread) gets a :class:`~lhs_reports.build.kernels.WarmKernel` from a
+Each Dask worker (one thread) gets a :class:`~lhs_reports.engine.kernels.WarmKernel` from a
 worker plugin when it joins; it starts on the worker's first task and is reused after that.
 Task keys are stable (``lhs-<family>-<id>-<cache key>``), so resubmitting the same job while
 it runs is a no-op for the scheduler. Results are gathered with ``as_completed``. A worker lost
@@ -17,11 +17,11 @@ from typing import Any
 
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 
-from lhs_reports.build.execute import kernel_environment, run_job
-from lhs_reports.build.executors import OnResult
-from lhs_reports.build.kernels import WarmKernel
-from lhs_reports.build.outcome import ExecutionSettings, JobResult
-from lhs_reports.build.plan import Job
+from lhs_reports.engine.execute import kernel_environment, run_job
+from lhs_reports.engine.executors import OnResult
+from lhs_reports.engine.kernels import WarmKernel
+from lhs_reports.engine.outcome import ExecutionSettings, JobResult
+from lhs_reports.engine.plan import Job
 
 PLUGIN_NAME = "lhs-reports-warm-kernel"
 

@@ -155,7 +155,7 @@ def _check_against_notebook(job_params: dict[str, Any], declared: dict[str, dict
 
 def _check_inputs(family: ReportFamily, project: Project) -> None:
     """Each ``{placeholder}`` in a family's declared inputs must name one of its parameters."""
-    from lhs_reports.build.cache import placeholders
+    from lhs_reports.engine.cache import placeholders
     from lhs_reports.params import PARAMETER_MODELS
 
     accepted = list(PARAMETER_MODELS[family.schema_].model_fields)
