@@ -201,8 +201,8 @@ def test_two_parameter_files_whose_names_differ_only_by_case_are_refused(tmp_pat
 
 
 def test_the_plan_and_the_cache_key_use_the_month_half_the_trusts_reach(tmp_path, capsys):
-    from lhs_reports.engine.cache import cache_key
     from lhs_reports.engine.build import plan_build
+    from lhs_reports.engine.cache import cache_key
     from lhs_reports.engine.plan import load_project
 
     root = make_handmade_project(tmp_path, ["RX4", "TAH", "RW5"], layout="csv")

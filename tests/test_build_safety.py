@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from lhs_reports.cli import main
 from lhs_reports.engine.build import run_build
 from lhs_reports.engine.lock import LOCK_NAME, project_lock, remove_leftovers
 from lhs_reports.engine.outcome import ExecutionSettings
 from lhs_reports.engine.plan import load_project
-from lhs_reports.cli import main
 from lhs_reports.errors import AuditError, BuildError, RenderError
 from lhs_reports.site import builtin
 from lhs_reports.site.publish import publish

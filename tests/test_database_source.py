@@ -11,13 +11,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lhs_reports.engine.build import plan_build
-from lhs_reports.engine.plan import load_project
 from lhs_reports.cli import main
 from lhs_reports.data.database import database_url, masked
 from lhs_reports.data.extract import refresh_extract
 from lhs_reports.data.extract_manifest import read_manifest
 from lhs_reports.data.loaders import load_table
+from lhs_reports.engine.build import plan_build
+from lhs_reports.engine.plan import load_project
 from lhs_reports.errors import DataError, ParameterError
 from lhs_reports.params import load_catalogue
 

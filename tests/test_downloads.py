@@ -21,8 +21,6 @@ import plotnine as p9
 import pytest
 
 from lhs_reports.audit.files import audit_file
-from lhs_reports.engine.outcome import JobResult
-from lhs_reports.engine.plan import Job
 from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
 from lhs_reports.downloads import (
@@ -33,6 +31,8 @@ from lhs_reports.downloads import (
     suppress_recoverable,
     with_units,
 )
+from lhs_reports.engine.outcome import JobResult
+from lhs_reports.engine.plan import Job
 from lhs_reports.errors import DataError
 from lhs_reports.notebook import chart_download, table_download, table_html
 from lhs_reports.plots.mdc_icons import icon_cell

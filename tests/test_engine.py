@@ -9,12 +9,12 @@ import nbformat
 import pandas as pd
 import pytest
 
-from lhs_reports.engine.cache import MANIFEST, Manifest
-from lhs_reports.engine.build import plan_build, run_build
-from lhs_reports.engine.outcome import ExecutionSettings
-from lhs_reports.engine.plan import load_project
 from lhs_reports.cli import main
 from lhs_reports.data.synthetic import write_demo_data
+from lhs_reports.engine.build import plan_build, run_build
+from lhs_reports.engine.cache import MANIFEST, Manifest
+from lhs_reports.engine.outcome import ExecutionSettings
+from lhs_reports.engine.plan import load_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.notebook]
 

@@ -13,10 +13,10 @@ import nbformat
 import pandas as pd
 import pytest
 
+from lhs_reports.cli import main
 from lhs_reports.engine.build import plan_build, run_build
 from lhs_reports.engine.outcome import ExecutionSettings
 from lhs_reports.engine.plan import load_project
-from lhs_reports.cli import main
 from lhs_reports.params import organisation_settings
 
 from .handmade import make_handmade_project, monthly_rows, trusts_table, write

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from lhs_reports.audit.files import audit_file
-from lhs_reports.engine.plan import load_project
 from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
 from lhs_reports.data.rows import DataWarning
+from lhs_reports.engine.plan import load_project
 from lhs_reports.errors import DataError
 from lhs_reports.site.changes import changes_between, is_signal, organisation_changes
 from lhs_reports.site.feed import ATOM, whats_new_feed

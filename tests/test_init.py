@@ -14,10 +14,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from lhs_reports.engine.cache import cache_key
-from lhs_reports.engine.plan import family_notebook, load_project, plan_jobs
 from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
+from lhs_reports.engine.cache import cache_key
+from lhs_reports.engine.plan import family_notebook, load_project, plan_jobs
 from lhs_reports.errors import DataError
 from lhs_reports.packaged import PACKAGED_NOTEBOOKS, PACKAGED_SITE, site_file
 from lhs_reports.project_init import TEMPLATE, project_files

@@ -19,10 +19,10 @@ import yaml
 from markdown_it import MarkdownIt
 
 from lhs_reports.audit import audit_page
+from lhs_reports.data.dictionary import PRIORITY_AREAS, RESPONDENT_ROLES
 from lhs_reports.engine.build import run_build
 from lhs_reports.engine.outcome import ExecutionSettings, JobResult
 from lhs_reports.engine.plan import Job, Project, load_project
-from lhs_reports.data.dictionary import PRIORITY_AREAS, RESPONDENT_ROLES
 from lhs_reports.errors import ParameterError
 from lhs_reports.site import builtin
 from lhs_reports.site.organisations import (

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lhs_reports.engine.plan import load_project, plan_jobs
 from lhs_reports.cli import main
+from lhs_reports.engine.plan import load_project, plan_jobs
 from lhs_reports.errors import ParameterError
 from lhs_reports.params import TrustParameters, load_catalogue, load_parameters
 

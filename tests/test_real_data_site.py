@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from lhs_reports.audit import scan_site
-from lhs_reports.engine.build import run_build
-from lhs_reports.engine.outcome import ExecutionSettings
-from lhs_reports.engine.plan import load_project
 from lhs_reports.data.dictionary import TABLES
 from lhs_reports.data.loaders import load_table
 from lhs_reports.data.templates import template_csv
+from lhs_reports.engine.build import run_build
+from lhs_reports.engine.outcome import ExecutionSettings
+from lhs_reports.engine.plan import load_project
 
 from .handmade import make_handmade_project, trusts_table, write
 from .helpers import put_fake_quarto_first

@@ -265,8 +265,8 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _demo_data(args: argparse.Namespace) -> int:
-    from lhs_reports.engine.plan import load_project
     from lhs_reports.data.synthetic import write_demo_data
+    from lhs_reports.engine.plan import load_project
 
     project = load_project(args.project)
     demo = project.catalogue.data.demo

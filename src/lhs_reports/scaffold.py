@@ -41,9 +41,9 @@ def _trust_folder(root: Path) -> Path:
 
 def _codes_in_data(root: Path) -> list[str] | None:
     """The organisation codes of the trusts table, or None when there is no such table."""
+    from lhs_reports.data.loaders import load_table
     from lhs_reports.engine.build import ensure_data
     from lhs_reports.engine.plan import load_project
-    from lhs_reports.data.loaders import load_table
 
     project = load_project(root)
     if project.uses_demo_data:

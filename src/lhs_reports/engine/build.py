@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import lhs_reports
+from lhs_reports.data.reads import fingerprint
 from lhs_reports.engine.cache import MANIFEST, Manifest, cache_key, declared_reads
 from lhs_reports.engine.lock import check_writable, project_lock, remove_leftovers
 from lhs_reports.engine.outcome import ExecutionSettings, JobResult, default_jobs
@@ -34,7 +35,6 @@ from lhs_reports.engine.requirements import (
     without_parameter_files,
 )
 from lhs_reports.engine.schedule import longest_first
-from lhs_reports.data.reads import fingerprint
 from lhs_reports.errors import BuildError, DataError
 from lhs_reports.site.provenance import git_version
 

@@ -25,11 +25,11 @@ from types import TracebackType
 
 from papermill.exceptions import PapermillExecutionError
 
+from lhs_reports.data.locations import PROJECT_ENV
+from lhs_reports.data.reads import READS_METADATA
 from lhs_reports.engine.kernels import KernelDied, WarmKernel
 from lhs_reports.engine.outcome import ExecutionSettings, JobResult
 from lhs_reports.engine.plan import Job
-from lhs_reports.data.locations import PROJECT_ENV
-from lhs_reports.data.reads import READS_METADATA
 from lhs_reports.errors import LhsReportsError
 from lhs_reports.results import records_from_notebook
 

@@ -37,6 +37,7 @@ from nbformat import NotebookNode
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
+from lhs_reports.data.reads import READS_METADATA
 from lhs_reports.engine.kernel_code import (
     COLLECT_READS,
     FREEZE,
@@ -46,7 +47,6 @@ from lhs_reports.engine.kernel_code import (
     WARM_UP,
 )
 from lhs_reports.engine.outcome import ExecutionSettings
-from lhs_reports.data.reads import READS_METADATA
 from lhs_reports.errors import BuildError, LhsReportsError
 
 log = logging.getLogger(__name__)

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lhs_reports.engine.cache import code_digest
-from lhs_reports.engine.periods import job_data_dir
-from lhs_reports.engine.plan import Job, Project
 from lhs_reports.data.dictionary import EXAMPLE_CODES, TABLES
 from lhs_reports.data.extract_manifest import with_origin
 from lhs_reports.data.fingerprint import file_hash
 from lhs_reports.data.layout import table_files
+from lhs_reports.engine.cache import code_digest
+from lhs_reports.engine.periods import job_data_dir
+from lhs_reports.engine.plan import Job, Project
 from lhs_reports.errors import DataError, ParameterError
 from lhs_reports.params import CATALOGUE_PATH
 from lhs_reports.site.publish import write_text_atomic

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lhs_reports.data.layout import table_files
 from lhs_reports.engine.periods import job_data_dir
 from lhs_reports.engine.plan import Job, Project
-from lhs_reports.data.layout import table_files
 from lhs_reports.errors import DataError
 from lhs_reports.params import CATALOGUE_PATH, parameter_files, parameter_folder
 

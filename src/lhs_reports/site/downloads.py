@@ -20,9 +20,9 @@ from typing import Any
 import pandas as pd
 
 from lhs_reports.audit.tables import column_kind
+from lhs_reports.downloads import DOWNLOAD_MIME, PLACEHOLDER, csv_text, size_text
 from lhs_reports.engine.outcome import JobResult
 from lhs_reports.engine.plan import Job
-from lhs_reports.downloads import DOWNLOAD_MIME, PLACEHOLDER, csv_text, size_text
 from lhs_reports.notebook import publishable
 
 __all__ = ["HEADLINE_CSV", "HEADLINE_COLUMNS", "headline_link_markdown", "headline_results",

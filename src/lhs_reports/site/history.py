@@ -34,10 +34,10 @@ from typing import Any
 
 import pandas as pd
 
+from lhs_reports.disclosure import NHS_DIGITAL_SDC, DisclosureRule, suppress_counts
 from lhs_reports.engine.cache import MANIFEST, Manifest
 from lhs_reports.engine.outcome import JobResult
 from lhs_reports.engine.plan import Job
-from lhs_reports.disclosure import NHS_DIGITAL_SDC, DisclosureRule, suppress_counts
 from lhs_reports.errors import DataError
 from lhs_reports.reports.flow_indicators import INDICATORS
 

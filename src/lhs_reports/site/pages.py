@@ -17,10 +17,10 @@ from pathlib import Path
 
 import yaml
 
-from lhs_reports.engine.outcome import JobResult
-from lhs_reports.engine.plan import Job, Project
 from lhs_reports.data.origin import data_are_synthetic
 from lhs_reports.data.templates import SITE_FOLDER, template_files
+from lhs_reports.engine.outcome import JobResult
+from lhs_reports.engine.plan import Job, Project
 from lhs_reports.packaged import site_file, site_files
 from lhs_reports.site import organisations as at_a_glance
 from lhs_reports.site.about_data import about_data_markdown

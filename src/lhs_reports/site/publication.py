@@ -14,9 +14,9 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from lhs_reports.data.rows import DataWarning
 from lhs_reports.engine.outcome import JobResult
 from lhs_reports.engine.plan import Job, Project
-from lhs_reports.data.rows import DataWarning
 from lhs_reports.site.changes import Change, changes_between, is_signal
 from lhs_reports.site.feed import whats_new_feed
 from lhs_reports.site.history import (
