@@ -159,7 +159,8 @@ def _with_entry(text: str, path: Path, make_entry: Any) -> str:
     pairs = root.value if isinstance(root, yaml.MappingNode) else []
     index = next((i for i, (key, _) in enumerate(pairs) if key.value == "families"), None)
     families = pairs[index][1] if index is not None else None
-    if not isinstance(families, yaml.SequenceNode) or families.flow_style or not families.value:
+    if index is None or not isinstance(families, yaml.SequenceNode) or families.flow_style \
+            or not families.value:
         raise ParameterError(f"{path.name} has no block list of families to add to",
                              path=path, field="families",
                              hint="write families as a list of '- id: ...' entries, then run "

@@ -240,6 +240,8 @@ the notebook calls record(...) at least once. Run it from the project folder:
 
 from pathlib import Path
 
+import pytest
+
 from lhs_reports.engine.trial import run_one
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -247,14 +249,16 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 def test_{report_id}_records_its_headline_results(tmp_path):
     run = run_one(PROJECT, "{report_id}", output_dir=tmp_path)
-    assert run.result.status == "ok", (
-        f"notebooks/{report_id}.ipynb failed for {{run.parameter_set}}: {{run.result.error}} "
-        f"(the executed notebook: {{run.notebook}})")
-    assert run.result.records, (
-        "notebooks/{report_id}.ipynb recorded no result: record the report's headline "
-        "numbers in its analysis cell, e.g. record(\\"admissions\\", int(total), "
-        "label=\\"Admissions\\") (from lhs_reports.results import record); the site's "
-        "results table and pages are built from them")
+    if run.result.status != "ok":
+        pytest.fail(f"notebooks/{report_id}.ipynb failed for {{run.parameter_set}}: "
+                    f"{{run.result.error}} (the executed notebook: {{run.notebook}})",
+                    pytrace=False)
+    if not run.result.records:
+        pytest.fail(
+            "notebooks/{report_id}.ipynb recorded no result: record the report's headline "
+            "numbers in its analysis cell, e.g. record(\\"admissions\\", int(total), "
+            "label=\\"Admissions\\") (from lhs_reports.results import record); the site's "
+            "results table and pages are built from them", pytrace=False)
 '''
 
 

@@ -48,7 +48,7 @@ def run_one(root: str | os.PathLike[str], family: str, *, output_dir: str | os.P
     ``run_one("mytrusts", "crisis_flow", output_dir="/tmp/trial").result.records`` are the
     results it recorded (a generated ``tests/test_<family>.py`` runs it).
     """
-    project = load_project(root)
+    project = load_project(Path(root))
     only = [parameter_set] if parameter_set else None
     planned = plan_build(project, families=[family], only=only, force=True)
     jobs = [item.job for item in planned if item.run]
