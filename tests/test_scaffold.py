@@ -28,7 +28,6 @@ from lhs_reports.params import (
 )
 
 from .handmade import build_site, make_handmade_project, trusts_table, varied_monthly, write
-from .helpers import make_project
 
 
 def test_a_new_trust_file_is_written_validated_and_in_upper_case(tmp_path, capsys):
@@ -100,6 +99,13 @@ def own_project(tmp_path: Path, *, data: bool = True) -> Path:
     return root
 
 
+def demo_project(tmp_path: Path) -> Path:
+    """``lhs-reports init --demo`` (its data are generated only when a build needs them)."""
+    root = tmp_path / "demo"
+    assert run("init", str(root), "--demo")[0] == 0
+    return root
+
+
 def files_of(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
             if p.is_file()}
@@ -153,7 +159,7 @@ def test_the_new_familys_jobs_are_planned_and_its_defaults_are_the_first_trusts(
 
 
 def test_a_new_report_per_case_study_in_the_demo_reads_the_case_studies(tmp_path):
-    root = make_project(tmp_path / "demo", 1)
+    root = demo_project(tmp_path)
     status, _, err = run("--project", str(root), "new", "report", "huddle_outcomes", "--title",
                          "Huddle outcomes", "--per", "case_study")
     assert status == 0, err
@@ -172,12 +178,13 @@ def test_a_new_report_per_case_study_in_the_demo_reads_the_case_studies(tmp_path
 
 
 @pytest.mark.parametrize(("name", "says"), [
-    ("Waiting-Times", "not a valid name"),
-    ("2waits", "not a valid name"),
-    ("class", "not a valid name"),
+    ("Waiting-Times", "e.g. waiting_times"),
+    ("2waits", "e.g. report_2waits"),
+    ("class", "e.g. class_report"),
     ("crisis_flow", "has a report family 'crisis_flow' already"),
     ("case_study", "notebook shipped with lhs-reports"),
     ("trusts", "one of the site's own pages"),
+    ("a" * 51, "longer than 50 characters"),
 ])
 def test_a_report_id_that_is_not_a_name_or_is_taken_is_refused_and_nothing_is_written(
         tmp_path, name, says):
@@ -185,7 +192,7 @@ def test_a_report_id_that_is_not_a_name_or_is_taken_is_refused_and_nothing_is_wr
     before = files_of(root)
     status, _, err = run("--project", str(root), "new", "report", name, "--title", "T")
     assert status == 2 and says in err, err
-    assert name in err and "fix:" in err and "Traceback" not in err
+    assert name[:30] in err and "fix:" in err and "Traceback" not in err
     assert files_of(root) == before
 
 
@@ -234,6 +241,16 @@ def test_the_entry_joins_the_families_list_wherever_it_is_in_the_catalogue(tmp_p
     assert after.replace(entry, "") == reordered
     family = next(f for f in load_catalogue(root).families if f.id == "waiting_times")
     assert family.parameters == "params/across/*.yaml"  # where its cross-trust files are
+
+
+def test_a_catalogue_with_windows_line_endings_keeps_them(tmp_path):
+    root = own_project(tmp_path, data=False)
+    catalogue = root / "params" / "reports.yaml"
+    catalogue.write_bytes(catalogue.read_bytes().replace(b"\n", b"\r\n"))
+    assert run("--project", str(root), *REPORT)[0] == 0
+    after = catalogue.read_bytes()
+    assert b"\r\n  - id: waiting_times\r\n" in after and b"\n" not in after.replace(b"\r\n", b"")
+    assert "waiting_times" in {f.id for f in load_catalogue(root).families}
 
 
 def test_a_catalogue_whose_families_are_not_a_block_list_is_left_alone(tmp_path):
@@ -314,7 +331,7 @@ def test_a_new_case_study_is_written_validated_into_the_catalogues_folder(tmp_pa
 
 
 def test_a_case_study_is_never_overwritten_and_its_slug_must_be_kebab_case(tmp_path):
-    root = make_project(tmp_path / "demo", 1)
+    root = demo_project(tmp_path)
     pincer = root / "params" / "case_studies" / "pincer.yaml"
     before = pincer.read_bytes()
     status, _, err = run("--project", str(root), "new", "case-study", "pincer", "--title", "P",

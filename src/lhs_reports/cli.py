@@ -101,7 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     data.add_argument("--seed", type=int, default=None)
 
     new = commands.add_parser(
-        "new", help="write a new parameter file or notebook copy (never overwrites)",
+        "new", help="write a new parameter file, notebook copy or report family (never "
+        "overwrites)",
         description="Write a validated parameter file, e.g. "
         "`lhs-reports new trust RX4 --name \"Northern NHS Foundation Trust\"`.")
     kinds = new.add_subparsers(dest="kind", required=True)

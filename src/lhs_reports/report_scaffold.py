@@ -39,6 +39,8 @@ from lhs_reports.report_template import notebook_json, project_test_source
 __all__ = ["STARTER_TABLES", "new_report"]
 
 _REPORT_ID = re.compile(r"[a-z][a-z0-9_]*")
+#: Long enough for any sensible name; short enough for the notebook's cell ids (64 at most).
+_LONGEST_ID = 50
 #: The site's own top-level pages and folders: a family's pages go in a folder named by its id.
 SITE_NAMES = frozenset({"index", "methods", "accessibility", "trusts", "downloads", "site_libs",
                         "search", "about_data"})
@@ -62,11 +64,20 @@ _PLACEHOLDERS: dict[str, dict[str, Any]] = {
 
 
 def _check_id(root: Path, report_id: str, catalogue: Catalogue) -> None:
-    fix = "use lower-case letters, digits and underscores, starting with a letter, e.g. " \
-        "waiting_times"
     if not _REPORT_ID.fullmatch(report_id) or keyword.iskeyword(report_id):
+        words = re.findall(r"[a-z0-9]+", report_id.lower())
+        suggestion = "_".join(words) if words and words[0][0].isalpha() else \
+            "_".join(["report", *words])
+        if keyword.iskeyword(suggestion):
+            suggestion += "_report"
+        fix = ("use lower-case letters, digits and underscores, starting with a letter, e.g. "
+               + suggestion)
         raise ParameterError(f"report ID {shorten(report_id, 40)} is not a valid name",
                              field="ID", hint=fix)
+    if len(report_id) > _LONGEST_ID:
+        raise ParameterError(f"report ID {shorten(report_id, 40)} is longer than {_LONGEST_ID} "
+                             "characters", field="ID",
+                             hint="choose a shorter ID: it names the family's folder of pages")
     known = {family.id.casefold(): family.id for family in catalogue.families}
     if report_id.casefold() in known:
         raise ParameterError(f"the catalogue has a report family '{known[report_id.casefold()]}'"
@@ -244,9 +255,13 @@ def new_report(root: str | os.PathLike[str], report_id: str, title: str, *,
                                  path=path, hint="choose another ID, or delete that file "
                                  "first; `new` never overwrites")
     glob = _parameter_glob(catalogue, per)
-    original = catalogue_path.read_text(encoding="utf-8")
-    candidate = _with_entry(original, catalogue_path, lambda dash: _entry(
-        report_id, title.strip(), description, per, glob, tables, dash))
+    with catalogue_path.open(encoding="utf-8", newline="") as handle:
+        original = handle.read()
+    candidate = _with_entry(original.replace("\r\n", "\n"), catalogue_path,
+                            lambda dash: _entry(report_id, title.strip(), description, per,
+                                                glob, tables, dash))
+    if "\r\n" in original:  # a catalogue saved on Windows keeps its line endings
+        candidate = candidate.replace("\n", "\r\n")
     if report_id not in {f.id for f in _validated(candidate, catalogue_path).families}:
         raise ParameterError("the new family's entry would not land in the families list",
                              path=catalogue_path, field="families",
