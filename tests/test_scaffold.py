@@ -19,7 +19,8 @@ import yaml
 from lhs_reports import report_scaffold
 from lhs_reports.cli import main
 from lhs_reports.engine.plan import load_project, plan_jobs
-from lhs_reports.errors import ParameterError
+from lhs_reports.engine.trial import run_one
+from lhs_reports.errors import BuildError, ParameterError
 from lhs_reports.params import (
     CaseStudyParameters,
     TrustParameters,
@@ -241,6 +242,13 @@ def test_the_entry_joins_the_families_list_wherever_it_is_in_the_catalogue(tmp_p
     assert after.replace(entry, "") == reordered
     family = next(f for f in load_catalogue(root).families if f.id == "waiting_times")
     assert family.parameters == "params/across/*.yaml"  # where its cross-trust files are
+
+
+def test_a_trial_run_of_a_family_with_nothing_to_run_says_why(tmp_path):
+    root = own_project(tmp_path)  # no survey table: lhs_priorities is skipped
+    with pytest.raises(BuildError, match="'lhs_priorities' has nothing to run: .*lhs_survey"):
+        run_one(root, "lhs_priorities", output_dir=tmp_path / "trial")
+    assert not (tmp_path / "trial").exists() and not (root / "outputs" / "notebooks").exists()
 
 
 def test_a_catalogue_with_windows_line_endings_keeps_them(tmp_path):

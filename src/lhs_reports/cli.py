@@ -121,12 +121,12 @@ def _parser() -> argparse.ArgumentParser:
         "report", help="a new report family: its notebook, catalogue entry and test",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Add a report family to the project: a thin notebook notebooks/ID.ipynb "
-        "with a typed parameters cell,\nits entry in params/reports.yaml (comments kept) and "
-        "tests/test_ID.py, which fails until\nthe notebook records a result with "
-        "record(...). Never overwrites; checks everything first.",
+        "with a typed\nparameters cell, its entry in params/reports.yaml (comments kept) and "
+        "tests/test_ID.py,\nwhich fails until the notebook records a result with record(...)."
+        "\nNever overwrites; checks everything first.",
         epilog="Example:\n  lhs-reports new report waiting_times --title \"Waiting times\" "
         "--tables trusts,activity_monthly\n"
-        "Example:\n  lhs-reports new report huddle_outcomes --title \"Huddle outcomes\" "
+        "  lhs-reports new report huddle_outcomes --title \"Huddle outcomes\" "
         "--per case_study")
     report.add_argument("id", metavar="ID", help="the family's id: lower-case letters, digits "
                         "and underscores, e.g. waiting_times (its pages go in ID/)")
@@ -311,8 +311,8 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _demo_data(args: argparse.Namespace) -> int:
-    from lhs_reports.engine.plan import load_project
     from lhs_reports.data.synthetic import write_demo_data
+    from lhs_reports.engine.plan import load_project
 
     project = load_project(args.project)
     demo = project.catalogue.data.demo

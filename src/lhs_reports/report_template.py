@@ -33,6 +33,9 @@ ORGANISATION_PARAMETER: dict[str, str | None] = {
 #: What one report of each schema is about, for the notes to the analyst.
 _ONE_REPORT = {"trust": "one page per trust", "case_study": "one page per case study",
                "cross_trust": "one page across trusts"}
+#: What a report is about, for its introduction when the family has no description.
+_ABOUT = {"trust": "for this organisation", "case_study": "for this case study",
+          "cross_trust": "across organisations"}
 #: The parameter a report's header names its subject by.
 _SUBJECT = {"trust": "trust_name", "case_study": "title", "cross_trust": "title"}
 #: Help for the fields whose schema gives no description.
@@ -202,7 +205,7 @@ def notebook_json(report_id: str, title: str, description: str, schema: str,
     note.metadata["tags"] = ["remove-cell"]
     parameters = v4.new_code_cell(parameters_source(schema, defaults))
     parameters.metadata["tags"] = ["parameters"]
-    intro = v4.new_markdown_cell(description.strip() or f"{title}: {what}.")
+    intro = v4.new_markdown_cell(" ".join(description.split()) or f"{title} {_ABOUT[schema]}.")
     marker = v4.new_markdown_cell(
         "## Analysis (yours to write)\n\n"
         "Tagged remove-cell: readers never see this note. Replace the cell below with calls "
