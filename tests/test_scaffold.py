@@ -309,6 +309,7 @@ def test_the_generated_test_fails_until_the_notebook_records_then_passes_and_it_
     nbformat.write(notebook, path)
     second = generated_test()
     assert second.returncode == 0, second.stdout + second.stderr
+    assert not (root / "outputs" / "notebooks").exists()  # a trial leaves the build's outputs
 
     status, out = build_site(root)
     assert status == 0, out

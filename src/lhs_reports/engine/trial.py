@@ -3,8 +3,9 @@
 The job is planned exactly as ``lhs-reports build`` plans it (the catalogue and parameter files
 validated, the data checked, a ``period_end`` left out filled from the data) and executed by the
 engine's own :func:`~lhs_reports.engine.execute.run_job` on a fresh kernel; only the executed
-notebook goes elsewhere (``output_dir``), so a trial never touches the project's outputs, its
-cache or its site. A project's ``tests/test_<family>.py`` (``lhs-reports new report``) uses it.
+notebook goes elsewhere (``output_dir``), so a trial leaves the project's reports, build
+manifest and site as they were (it writes only what ``lhs-reports plan`` writes: the plan's
+caches). A project's ``tests/test_<family>.py`` (``lhs-reports new report``) uses it.
 """
 
 from __future__ import annotations
