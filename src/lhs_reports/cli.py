@@ -101,7 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     data.add_argument("--seed", type=int, default=None)
 
     new = commands.add_parser(
-        "new", help="write a new parameter file or notebook copy (never overwrites)",
+        "new", help="write a new parameter file, notebook copy or report family (never "
+        "overwrites)",
         description="Write a validated parameter file, e.g. "
         "`lhs-reports new trust RX4 --name \"Northern NHS Foundation Trust\"`.")
     kinds = new.add_subparsers(dest="kind", required=True)
@@ -115,6 +116,46 @@ def _parser() -> argparse.ArgumentParser:
         "notebook", help="this project's own copy of a packaged report notebook "
         "(notebooks/NAME.ipynb), which the build then runs instead")
     notebook.add_argument("name", help="the notebook, e.g. crisis_flow")
+
+    report = kinds.add_parser(
+        "report", help="a new report family: its notebook, catalogue entry and test",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Add a report family to the project: a thin notebook notebooks/ID.ipynb "
+        "with a typed\nparameters cell, its entry in params/reports.yaml (comments kept) and "
+        "tests/test_ID.py,\nwhich fails until the notebook records a result with record(...)."
+        "\nNever overwrites; checks everything first.",
+        epilog="Example:\n  lhs-reports new report waiting_times --title \"Waiting times\" "
+        "--tables trusts,activity_monthly\n"
+        "  lhs-reports new report huddle_outcomes --title \"Huddle outcomes\" "
+        "--per case_study")
+    report.add_argument("id", metavar="ID", help="the family's id: lower-case letters, digits "
+                        "and underscores, e.g. waiting_times (its pages go in ID/)")
+    report.add_argument("--title", required=True, help="the family's title as the site shows "
+                        "it")
+    report.add_argument("--description", default="", help="a sentence or two for the site's "
+                        "listing and the report's introduction")
+    report.add_argument("--per", default="trust", choices=["trust", "case_study", "cross_trust"],
+                        help="one report per trust (default), per case study, or pages across "
+                        "trusts: the parameter schema its notebook receives")
+    report.add_argument("--tables", type=_names, default=None, metavar="T1,T2",
+                        help="the data dictionary's tables it reads (default: trusts and "
+                        "activity_monthly; case_study_series with --per case_study)")
+
+    case_study = kinds.add_parser(
+        "case-study", help="a case study's parameter file (params/case_studies/SLUG.yaml)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write a validated case study parameter file into the catalogue's "
+        "case-study folder, with the\noptional measure's keys as comments. Never overwrites.",
+        epilog="Example:\n  lhs-reports new case-study ward-huddles --title \"Ward huddles\" "
+        "\\\n      --summary \"Daily huddles that review the ward's flow.\" "
+        "--illustrates improvement,learning_community")
+    case_study.add_argument("slug", metavar="SLUG", help="lower-case kebab-case, e.g. "
+                            "ward-huddles: the case study's id and page address")
+    case_study.add_argument("--title", required=True, help="the case study's title")
+    case_study.add_argument("--summary", required=True, help="a sentence or two on what it is")
+    case_study.add_argument("--illustrates", type=_names, required=True, metavar="TAG,...",
+                            help="what it illustrates: full_lhs, data, technology, "
+                            "learning_community, improvement (one or more)")
 
     init = commands.add_parser(
         "init", help="write a new project into a new or empty folder",
@@ -134,6 +175,11 @@ def _parser() -> argparse.ArgumentParser:
     template.add_argument("--force", action="store_true",
                           help="overwrite template files that already exist there")
     return parser
+
+
+def _names(text: str) -> list[str]:
+    """An argparse type: a comma-separated list of names (spaces ignored)."""
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def _add_selection(parser: argparse.ArgumentParser) -> None:
@@ -287,8 +333,23 @@ def _data_template(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from lhs_reports.scaffold import new_notebook, new_trust
+    from lhs_reports.scaffold import new_case_study, new_notebook, new_trust
 
+    if args.kind == "report":
+        from lhs_reports.report_scaffold import new_report
+
+        written = new_report(args.project, args.id, args.title, description=args.description,
+                             per=args.per, tables=args.tables)
+        print("Written " + ", ".join(str(path) for path in written) + ".\n"
+              f"Write the analysis in notebooks/{args.id}.ipynb and record its headline "
+              f"numbers: tests/test_{args.id}.py fails until it does. `lhs-reports plan` lists "
+              "its reports.")
+        return 0
+    if args.kind == "case-study":
+        path = new_case_study(args.project, args.slug, args.title, args.summary,
+                              args.illustrates)
+        print(f"Written {path}; `lhs-reports check` validates it.")
+        return 0
     if args.kind == "notebook":
         path = new_notebook(args.project, args.name)
         print(f"Written {path}: the build runs this copy from now on (delete it to use the "

@@ -1,5 +1,7 @@
-"""Writing new files for a project: ``lhs-reports new trust CODE --name "..."`` (a parameter
-file) and ``lhs-reports new notebook NAME`` (the project's own copy of a packaged notebook).
+"""Writing new files for a project: ``lhs-reports new trust CODE --name "..."`` and
+``lhs-reports new case-study SLUG --title "..."`` (parameter files) and ``lhs-reports new
+notebook NAME`` (the project's own copy of a packaged notebook). ``new report`` is
+:mod:`lhs_reports.report_scaffold`.
 
 A parameter file written here is validated exactly as the build validates it, never overwrites
 an existing file, and is checked against the data when the data are there: a code the trusts
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -20,12 +24,16 @@ from lhs_reports.errors import ParameterError, shorten
 from lhs_reports.packaged import PACKAGED_NOTEBOOKS, packaged_notebooks
 from lhs_reports.params import (
     CATALOGUE_PATH,
+    CaseStudyParameters,
     TrustParameters,
     load_catalogue,
     parameter_error,
+    parameter_folder,
 )
 
-__all__ = ["new_notebook", "new_trust"]
+__all__ = ["new_case_study", "new_notebook", "new_trust"]
+
+_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
 def _trust_folder(root: Path) -> Path:
@@ -37,6 +45,17 @@ def _trust_folder(root: Path) -> Path:
                              path=root / CATALOGUE_PATH, field="families",
                              hint="add a family with schema: trust, then add trusts")
     return root / Path(patterns[0]).parent
+
+
+def _case_study_folder(root: Path) -> Path:
+    """Where the catalogue's case-study families (switched on or off) find their files."""
+    families = [f for f in load_catalogue(root).families if f.schema_ == "case_study"]
+    if not families:
+        raise ParameterError("the catalogue has no case-study report family",
+                             path=root / CATALOGUE_PATH, field="families",
+                             hint="add a family with schema: case_study (`lhs-reports new "
+                             "report ID --title ... --per case_study`), then add case studies")
+    return root / parameter_folder(families[0])
 
 
 def _codes_in_data(root: Path) -> list[str] | None:
@@ -121,4 +140,57 @@ def new_notebook(root: str | os.PathLike[str], name: str) -> Path:
         raise ParameterError(f"notebooks/{file_name} exists already", path=target,
                              hint="the project has its own copy: edit it, or delete it to use "
                              "the packaged notebook again") from None
+    return target
+
+
+#: The keys a case study's file may add, as comments in the file written.
+_CASE_STUDY_MEASURE_HELP = """\
+# measure:               # the measure its page shows over time, from the case_study_series table
+#   name: Patients discharged before noon
+#   unit: "%"
+#   kind: proportion     # proportion or rate
+#   improvement: increase  # increase or decrease: which way is better
+#   change_month: "2024-01"  # YYYY-MM the change took effect
+#   description: Share of discharges from the pathway's wards before midday.
+"""
+
+
+def new_case_study(root: str | os.PathLike[str], slug: str, title: str, summary: str,
+                   illustrates: Sequence[str]) -> Path:
+    """Write ``params/case_studies/<SLUG>.yaml`` (the catalogue's case-study folder) and return
+    it.
+
+    ``slug`` is lower-case kebab-case (``flow-coaching-academy``): the case study's id and the
+    address of its page. Raises :class:`ParameterError`, writing nothing, when the slug or a
+    value is not valid or a case study of that name exists already.
+    ``new_case_study("my-project", "ward-huddles", "Ward huddles", "Daily huddles ...",
+    ["improvement"])`` writes ``my-project/params/case_studies/ward-huddles.yaml``
+    (tests/test_scaffold.py runs it).
+    """
+    root = Path(root)
+    if not _SLUG.fullmatch(slug):
+        suggestion = "-".join(re.findall(r"[a-z0-9]+", slug.lower())) or "ward-huddles"
+        raise ParameterError(f"case study name {shorten(slug, 60)} is not lower-case "
+                             "kebab-case", field="SLUG",
+                             hint=f"use lower-case letters and digits joined by '-', e.g. "
+                             f"{suggestion}")
+    folder = _case_study_folder(root)
+    target = folder / f"{slug}.yaml"
+    raw = {"case_study_id": slug, "title": title, "summary": " ".join(summary.split()),
+           "illustrates": list(illustrates)}
+    text = ("# A learning health system case study. Validated by `lhs-reports check`.\n"
+            + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=96,
+                             default_flow_style=None)
+            + _CASE_STUDY_MEASURE_HELP)
+    try:  # the text as the build will read it
+        CaseStudyParameters.model_validate(yaml.safe_load(text))
+    except ValidationError as exc:
+        raise parameter_error(exc, CaseStudyParameters, target) from None
+    taken = {p.stem.casefold(): p for p in folder.glob("*.yaml")} if folder.is_dir() else {}
+    if slug in taken:
+        raise ParameterError(f"{taken[slug].name} exists already", path=taken[slug],
+                             hint="edit that file, or delete it first; `new` never overwrites")
+    folder.mkdir(parents=True, exist_ok=True)
+    with target.open("x", encoding="utf-8") as handle:  # "x": never replace a file
+        handle.write(text)
     return target
