@@ -167,6 +167,9 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--demo", action="store_true",
                       help="the demo project: synthetic data for eight fictitious trusts")
 
+    _add_kernel(commands)
+    _add_inspect(commands)
+
     template = commands.add_parser(
         "data-template", help="write a template CSV for every data table (the header and two "
         "example rows) into a folder, as published on the site's About the data page")
@@ -180,6 +183,58 @@ def _parser() -> argparse.ArgumentParser:
 def _names(text: str) -> list[str]:
     """An argparse type: a comma-separated list of names (spaces ignored)."""
     return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _add_kernel(commands: Any) -> None:
+    """``lhs-reports kernel install``: the named Jupyter kernel of this environment."""
+    kernel = commands.add_parser(
+        "kernel", help="register this environment's Python as the 'lhs-reports' Jupyter kernel",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Manage the Jupyter kernel named 'lhs-reports', which runs this "
+        "environment's Python: the report notebooks ask JupyterLab for it.",
+        epilog="Example:\n  lhs-reports kernel install          # for this environment's "
+        "JupyterLab\n  lhs-reports kernel install --user   # for a shared JupyterLab or "
+        "JupyterHub\n\nRemove it with `jupyter kernelspec remove lhs-reports`.")
+    actions = kernel.add_subparsers(dest="action", required=True)
+    install = actions.add_parser(
+        "install", help="write (or replace) the kernelspec",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write the kernelspec 'lhs-reports' (python -m ipykernel_launcher with this "
+        "environment's interpreter), replacing one of that name in the same place. By default "
+        "it goes into this environment (no root needed), where a JupyterLab installed here "
+        "finds it; --user puts it where every JupyterLab you run finds it, such as a shared "
+        "JupyterHub's that runs from another environment.",
+        epilog="Example:\n  lhs-reports kernel install --user --display-name "
+        "\"NHS North reports\"")
+    where = install.add_mutually_exclusive_group()
+    where.add_argument("--sys-prefix", dest="scope", action="store_const", const="sys-prefix",
+                       help="into this environment, sys.prefix/share/jupyter (the default)")
+    where.add_argument("--user", dest="scope", action="store_const", const="user",
+                       help="into your own Jupyter folder (e.g. ~/.local/share/jupyter)")
+    where.add_argument("--prefix", type=Path, metavar="DIR",
+                       help="into DIR/share/jupyter/kernels (e.g. another environment's prefix)")
+    install.add_argument("--name", default=None,
+                         help="the kernelspec's name (default: lhs-reports, the name the "
+                         "report notebooks ask for)")
+    install.add_argument("--display-name", default=None,
+                         help="what JupyterLab shows (default: lhs-reports (Python 3.x, "
+                         "<this environment's folder>))")
+
+
+def _add_inspect(commands: Any) -> None:
+    inspect = commands.add_parser(
+        "inspect", help="list a notebook's parameters: name, type, default and help",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="List the parameters a report notebook accepts, as papermill reads them "
+        "from its cell tagged 'parameters': name, type (its hint, else its default's), "
+        "default and the line's # comment. A parameter file may set exactly these.",
+        epilog="Example:\n  lhs-reports inspect crisis_flow\n"
+        "  lhs-reports inspect notebooks/my_report.ipynb --json")
+    inspect.add_argument("notebook", metavar="NOTEBOOK",
+                         help="a .ipynb path, a notebook's name (the project's notebooks/ "
+                         "copy, else the packaged one), or a report family's id")
+    inspect.add_argument("--json", action="store_true",
+                         help="print a JSON list of {name, type, default, help}")
 
 
 def _add_selection(parser: argparse.ArgumentParser) -> None:
@@ -376,6 +431,40 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kernel(args: argparse.Namespace) -> int:
+    from lhs_reports.jupyter_kernel import KERNEL_NAME, install_kernel
+
+    scope = "prefix" if args.prefix is not None else args.scope or "sys-prefix"
+    kernel = install_kernel(scope=scope, prefix=args.prefix, name=args.name or KERNEL_NAME,
+                            display_name=args.display_name)
+    print(f"Kernel '{kernel.name}' ({kernel.display_name}) written to {kernel.path}")
+    if not kernel.found:
+        print(f"Jupyter does not look there yet: add {kernel.path.parents[1]} to JUPYTER_PATH "
+              "for the JupyterLab that should offer it.")
+    if kernel.name != KERNEL_NAME:
+        print(f"The report notebooks ask for '{KERNEL_NAME}': choose '{kernel.display_name}' "
+              "in JupyterLab's kernel menu.")
+    return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from lhs_reports.inspection import (
+        find_notebook,
+        inspect_notebook,
+        parameters_json,
+        parameters_table,
+    )
+
+    path = find_notebook(args.project, args.notebook)
+    parameters = inspect_notebook(path)
+    if args.json:
+        print(parameters_json(parameters))
+    else:
+        print(f"Parameters of {path}:\n")
+        print(parameters_table(parameters))
+    return 0
+
+
 def _show_notice(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                  file: Any = None, line: str | None = None) -> None:
     """Data read with an adjustment (a :class:`~lhs_reports.data.rows.DataWarning`) is told as
@@ -394,7 +483,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"check": _check, "plan": _plan, "build": _build, "audit": _audit,
                 "demo-data": _demo_data, "data-template": _data_template, "new": _new,
-                "init": _init}
+                "init": _init, "kernel": _kernel, "inspect": _inspect}
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_notice

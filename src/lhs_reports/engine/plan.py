@@ -122,8 +122,20 @@ def notebook_parameters(notebook: Path, cache_dir: Path | None = None
     return declared
 
 
-def _type_of(info: dict[str, Any]) -> str:
-    """The declared type, from an annotation or else from the default value."""
+def parameter_type(info: dict[str, Any]) -> str:
+    """The declared type, from an annotation or else from the default value.
+
+    ``info`` is one parameter as papermill's ``inspect_notebook`` describes it.
+
+    Examples
+    --------
+    >>> parameter_type({"inferred_type_name": "int", "default": "3"})
+    'int'
+    >>> parameter_type({"inferred_type_name": "None", "default": '"SYN01"'})
+    'str'
+    >>> parameter_type({"inferred_type_name": "None", "default": "None"})
+    'optional'
+    """
     annotated = info.get("inferred_type_name")
     if annotated and annotated != "None":
         return str(annotated)
@@ -141,7 +153,7 @@ def _check_against_notebook(job_params: dict[str, Any], declared: dict[str, dict
     papermill alone only warns about an undeclared parameter and runs with the default, which
     would silently render the notebook's default trust.
     """
-    accepted = ", ".join(f"{name} ({_type_of(info)})" for name, info in declared.items())
+    accepted = ", ".join(f"{name} ({parameter_type(info)})" for name, info in declared.items())
     for key in job_params:
         if key not in declared:
             raise ParameterError(
