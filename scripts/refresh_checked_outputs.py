@@ -23,8 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def refresh(path: Path) -> int:
     notebook = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory() as tmp:
+        # This Python's own kernel, as the build uses: the notebook's metadata names the
+        # 'lhs-reports' kernel for JupyterLab, which need not be installed here.
         executed = papermill.execute_notebook(str(path), str(Path(tmp) / path.name),
-                                              progress_bar=False, cwd=str(path.parent))
+                                              kernel_name="python3", progress_bar=False,
+                                              cwd=str(path.parent))
     by_id = {cell.get("id"): cell for cell in executed.cells}
     kept = 0
     for cell in notebook.cells:
