@@ -432,9 +432,9 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _kernel(args: argparse.Namespace) -> int:
-    from lhs_reports.jupyter_kernel import KERNEL_NAME, install_kernel
+    from lhs_reports.jupyter_kernel import KERNEL_NAME, Scope, install_kernel
 
-    scope = "prefix" if args.prefix is not None else args.scope or "sys-prefix"
+    scope: Scope = "prefix" if args.prefix is not None else args.scope or "sys-prefix"
     kernel = install_kernel(scope=scope, prefix=args.prefix, name=args.name or KERNEL_NAME,
                             display_name=args.display_name)
     print(f"Kernel '{kernel.name}' ({kernel.display_name}) written to {kernel.path}")

@@ -109,8 +109,9 @@ def install_kernel(*, scope: Scope = "sys-prefix", prefix: str | os.PathLike[str
     Examples
     --------
     >>> import tempfile
-    >>> kernel = install_kernel(scope="prefix", prefix=tempfile.mkdtemp())
-    >>> kernel.path.name, (kernel.path / "kernel.json").is_file()
+    >>> with tempfile.TemporaryDirectory() as prefix:
+    ...     kernel = install_kernel(scope="prefix", prefix=prefix)
+    ...     kernel.path.name, (kernel.path / "kernel.json").is_file()
     ('lhs-reports', True)
     """
     if not _VALID_NAME.match(name):
