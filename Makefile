@@ -34,9 +34,23 @@ browser-tools:
 check: $(STAMP)
 	$(BIN)/lhs-reports check
 
-lab: $(STAMP)
+# JupyterLab with the report notebooks on the named kernel of this environment (`lhs-reports
+# kernel install`). Its root is the repository, so params/, data/ and a project's own notebooks/
+# are a click away; it opens in the packaged notebooks' folder. Root (a container) needs
+# --allow-root, which JupyterLab refuses to assume.
+LAB_STAMP := $(VENV)/.installed-lab
+LAB_NOTEBOOKS := src/lhs_reports/notebooks
+LAB_ARGS ?=
+
+$(LAB_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
-	$(BIN)/jupyter lab src/lhs_reports/notebooks/
+	touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	$(BIN)/lhs-reports kernel install
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+	  --ContentsManager.preferred_dir=$(LAB_NOTEBOOKS) \
+	  $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi) $(LAB_ARGS)
 
 clean:
 	rm -rf outputs data/demo
