@@ -135,3 +135,16 @@ def test_a_file_that_is_not_a_notebook_is_an_error(tmp_path, capsys):
     path.write_text("not json")
     assert main(["inspect", str(path)]) == 2
     assert "notes.ipynb cannot be read as a notebook" in capsys.readouterr().err
+
+
+def test_a_new_reports_typed_parameters_cell_is_listed_with_its_hints(tmp_path, capsys):
+    root = tmp_path / "demo"
+    assert main(["init", str(root), "--demo"]) == 0
+    assert main(["--project", str(root), "new", "report", "waiting_times",
+                 "--title", "Waiting times"]) == 0
+    capsys.readouterr()
+    assert main(["--project", str(root), "inspect", "waiting_times", "--json"]) == 0
+    listed = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
+    assert listed["period_end"]["type"] == "Optional[str]"
+    assert listed["targets"]["type"] == "dict[str, float]"
+    assert listed["trust_code"]["help"].startswith("Organisation code")

@@ -134,7 +134,7 @@ def test_new_report_writes_a_typed_notebook_a_catalogue_entry_and_a_test(tmp_pat
     assert declared["trust_code"]["default"] == '"RX4"'  # no trust yet: a placeholder
     notebook = nbformat.read(root / "notebooks" / "waiting_times.ipynb", as_version=4)
     nbformat.validate(notebook)
-    assert notebook.metadata.kernelspec.name == "python3"
+    assert notebook.metadata.kernelspec.name == "lhs-reports"  # JupyterLab's named kernel
     assert "records no result yet" in notebook.cells[0].source
     assert notebook.cells[0].metadata.tags == ["remove-cell"]  # for analysts, not readers
     code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")

@@ -21,6 +21,7 @@ import nbformat
 from pydantic import BaseModel
 
 from lhs_reports.data.dictionary import TABLES
+from lhs_reports.jupyter_kernel import NOTEBOOK_KERNELSPEC
 from lhs_reports.params import PARAMETER_MODELS
 
 __all__ = ["ORGANISATION_PARAMETER", "notebook_json", "parameters_source", "project_test_source"]
@@ -48,9 +49,6 @@ _FALLBACK_HELP = {
     "measure": "The measure shown over time: name, unit, kind, improvement, change_month",
     "data_dir": "Data folder; empty means the project's (the catalogue's data.dir)",
 }
-
-KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
-
 
 def _annotation(annotation: Any) -> str:
     """The annotation as papermill's inspection reads it: names, brackets and commas only
@@ -217,7 +215,7 @@ def notebook_json(report_id: str, title: str, description: str, schema: str,
     for number, cell in enumerate(cells):
         cell.id = f"{report_id.replace('_', '-')}-{number}"
     notebook = v4.new_notebook(cells=cells, metadata={
-        "kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}})
+        "kernelspec": dict(NOTEBOOK_KERNELSPEC), "language_info": {"name": "python"}})
     nbformat.validate(notebook)
     return nbformat.writes(notebook) + "\n"
 
