@@ -7,9 +7,10 @@ example trust file the build does not read (``params/examples/trust.yaml``), an 
 ``_quarto.yml``, home page and root guard, a ``.gitignore`` that keeps the data out of git, a
 README of the steps, and the CI workflow that builds and publishes the site
 (``.github/workflows/reports.yml``, the same file as the lhs-reports repository's) with the
-``requirements.txt`` it installs lhs-reports from (:func:`lhs_reports_requirement`). No trust parameter files and no notebooks: the report notebooks and the
-methods pages ship with lhs-reports (:mod:`lhs_reports.packaged`), and a project overrides one by
-having its own file of that name.
+``requirements.txt`` it installs lhs-reports from (:func:`lhs_reports_requirement`). No trust
+parameter files and no notebooks: the report notebooks and the methods pages ship with
+lhs-reports (:mod:`lhs_reports.packaged`), and a project overrides one by having its own file of
+that name.
 
 ``--demo`` writes the demonstration instead: the demo catalogue (synthetic data generated on
 demand), the eight demo trusts, the case studies and the cross-trust page, exactly as the
