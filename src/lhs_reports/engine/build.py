@@ -35,8 +35,8 @@ from lhs_reports.engine.requirements import (
     without_parameter_files,
 )
 from lhs_reports.engine.schedule import longest_first
-from lhs_reports.engine.shard_folder import write_shard
-from lhs_reports.engine.shards import Shard, assign_shards, assignment_digest
+from lhs_reports.engine.shard_folder import sibling_assignment, write_shard
+from lhs_reports.engine.shards import Shard, assign_shards
 from lhs_reports.errors import BuildError, DataError
 from lhs_reports.site.provenance import git_version
 
@@ -316,15 +316,18 @@ def _run_shard(project: Project, shard: Shard, *, families: list[str] | None,
     started = dt.datetime.now(dt.UTC)
     planned = plan_build(project, families=families, only=only, force=force)
     manifest = Manifest(project.outputs / MANIFEST)
-    # Before anything runs: the durations every shard machine restored, not this one's new ones.
-    assignment = assign_shards([p.job.key for p in planned], manifest.durations(), shard.count)
+    keys = [p.job.key for p in planned]
+    # Before anything runs: the durations every shard machine restored, not this one's new ones;
+    # on a machine that built another shard of this build already, that shard's assignment.
+    assignment = (sibling_assignment(project.outputs, shard.count, keys)
+                  or assign_shards(keys, manifest.durations(), shard.count))
     mine = [p for p in planned if assignment[p.job.key] == shard.index]
     ran = execute_jobs(project, planned, mine, manifest, **execution)
     finished = dt.datetime.now(dt.UTC)
     ran_by_key = {r.key: r for r in ran}
     folder = write_shard(project.outputs, shard,
                          [(p.job, p.key, p.run, p.reason) for p in mine], ran_by_key,
-                         manifest.entries, assignment=assignment_digest(assignment),
+                         manifest.entries, assignment=assignment,
                          executor=execution["executor"],
                          started=started.isoformat(timespec="seconds"),
                          finished_execution=finished.isoformat(timespec="seconds"))

@@ -3,10 +3,10 @@
 ``outputs/shards/K-of-N/`` holds, for every job assigned to shard K (whether it ran this time,
 was up to date or was not selected):
 
-- ``shard.json``: the shard (``K/N``), the digest of the whole assignment, when it ran and with
-  which executor, and per job its plan (cache key, run or not, why), its result if it ran (status,
-  duration, error, headline records, reads) and its cache manifest entry (the record a later
-  build's plan reads, with the job's headline results);
+- ``shard.json``: the shard (``K/N``), the whole assignment (every job's shard) and its
+  digest, when it ran and with which executor, and per job its plan (cache key, run or not,
+  why), its result if it ran (status, duration, error, headline records, reads) and its cache
+  manifest entry (the record a later build's plan reads, with the job's headline results);
 - ``notebooks/<family>/<id>.ipynb`` (and ``<id>.failed.ipynb``): the job's executed notebook
   (and its last failed run), the files the project's ``outputs/notebooks/`` holds for it.
 
@@ -22,18 +22,18 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lhs_reports.engine.outcome import JobResult
 from lhs_reports.engine.plan import Job
-from lhs_reports.engine.shards import Shard
+from lhs_reports.engine.shards import Shard, assignment_digest
 from lhs_reports.errors import BuildError
 
 __all__ = ["RECORD", "SHARDS", "ShardJob", "ShardOutputs", "find_shard_folders", "job_files",
-           "read_shard", "write_shard"]
+           "read_shard", "sibling_assignment", "write_shard"]
 
 #: Where a shard's folder is written, under the project's outputs.
 SHARDS = Path("shards")
@@ -79,11 +79,13 @@ def job_files(job: Job, outputs: Path) -> list[Path]:
 
 def write_shard(outputs: Path, shard: Shard, jobs: Sequence[tuple[Job, str, bool, str]],
                 results: Mapping[str, JobResult], entries: Mapping[str, dict[str, Any]], *,
-                assignment: str, executor: str, started: str, finished_execution: str) -> Path:
+                assignment: Mapping[str, int], executor: str, started: str,
+                finished_execution: str) -> Path:
     """Write shard ``shard``'s folder under ``outputs/shards/`` and return it.
 
     ``jobs`` are the shard's ``(job, cache key, run, reason)``; ``results`` the results of those
-    that ran, by key; ``entries`` the cache manifest's entries.
+    that ran, by key; ``entries`` the cache manifest's entries; ``assignment`` every job's
+    shard.
     """
     target = outputs / SHARDS / shard.folder_name
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -100,9 +102,11 @@ def write_shard(outputs: Path, shard: Shard, jobs: Sequence[tuple[Job, str, bool
                             "reason": reason,
                             "result": dataclasses.asdict(result) if result else None,
                             "manifest": entries.get(job.key)})
-        record = {"format": FORMAT, "shard": str(shard), "assignment": assignment,
-                  "executor": executor, "started": started,
-                  "finished_execution": finished_execution, "jobs": records}
+        record = {"format": FORMAT, "shard": str(shard),
+                  "assignment": assignment_digest(assignment),
+                  "assigned": dict(sorted(assignment.items())), "executor": executor,
+                  "started": started, "finished_execution": finished_execution,
+                  "jobs": records}
         (staging / RECORD).write_text(json.dumps(record, indent=1, default=str))
         old = None
         if target.exists():
@@ -140,6 +144,23 @@ def read_shard(folder: Path) -> ShardOutputs:
                          path=path, hint="pass folders written by `lhs-reports build --shard "
                          "K/N` (outputs/shards/K-of-N), as the shards' artifacts download, "
                          "with the same lhs-reports version") from None
+
+
+def sibling_assignment(outputs: Path, count: int, keys: Collection[str]) -> dict[str, int] | None:
+    """The assignment of another shard of ``count`` built in these ``outputs`` for exactly
+    these job ``keys``, if there is one.
+
+    Several shards built one after another on one machine must share one assignment, though
+    each run records new durations in the cache manifest that the next would balance by.
+    """
+    for path in sorted((outputs / SHARDS).glob(f"*-of-{count}/{RECORD}")):
+        try:
+            assigned = json.loads(path.read_text()).get("assigned") or {}
+        except (OSError, ValueError, AttributeError):
+            continue
+        if set(assigned) == set(keys) and set(assigned.values()) <= set(range(1, count + 1)):
+            return {key: int(shard) for key, shard in assigned.items()}
+    return None
 
 
 def find_shard_folders(sources: Sequence[Path]) -> list[Path]:
