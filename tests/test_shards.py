@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -270,8 +271,9 @@ def test_a_folder_of_shard_folders_counts_as_each_of_them(builds, tmp_path):
 @pytest.mark.slow
 def test_a_job_planned_from_other_inputs_or_not_planned_at_all_is_refused(builds):
     shard = read_shard(shard_dir(builds, 1))
-    planned = [type("Item", (), {"job": type("J", (), {"key": job.key})(),
-                                 "key": job.cache_key})() for job in shard.jobs]
+    # What check_shards reads of a planned job: its key and its cache key.
+    planned = [SimpleNamespace(job=SimpleNamespace(key=job.key), key=job.cache_key)
+               for job in shard.jobs]
     changed = ShardOutputs(shard.folder, Shard(1, 1), shard.assignment, "local", "", "",
                            tuple(ShardJob(j.key, "other", j.run, j.reason, j.result, j.entry)
                                  for j in shard.jobs))
