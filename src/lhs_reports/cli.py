@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from lhs_reports import __version__
 from lhs_reports.engine.outcome import ExecutionSettings
+from lhs_reports.engine.shards import Shard, parse_shard
 from lhs_reports.errors import LhsReportsError
 
 if TYPE_CHECKING:
@@ -35,6 +36,14 @@ def _positive(kind: Callable[[str], int | float]) -> Callable[[str], int | float
             raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
         return value
     return convert
+
+
+def _shard(text: str) -> Shard:
+    """An argparse type: ``K/N``, with the package's message otherwise (argparse exits 2)."""
+    try:
+        return parse_shard(text)
+    except LhsReportsError as error:
+        raise argparse.ArgumentTypeError(f"{error.message}; {error.hint}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,6 +99,33 @@ def _parser() -> argparse.ArgumentParser:
                        default=limits.max_worker_memory_mb, metavar="MIB",
                        help="replace a warm worker once its peak memory passes this many MiB "
                        "(default %(default)g)")
+    build.add_argument("--shard", type=_shard, default=None, metavar="K/N",
+                       help="run only shard K of N (one per CI machine, balanced by the last "
+                       "build's timings) into outputs/shards/K-of-N, and render no site: "
+                       "`lhs-reports render` gathers the shards")
+
+    render = commands.add_parser(
+        "render", help="gather the outputs of sharded builds, then render and audit the site",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Gather the folders that `lhs-reports build --shard K/N` wrote on each "
+        "machine\n(outputs/shards/K-of-N: shard.json and the executed notebooks) into this "
+        "project's\noutputs, check that every planned job comes from exactly one shard, then "
+        "render,\naudit and publish the site once, as a one-machine build would.",
+        epilog="Example:\n  lhs-reports build --shard 1/2    # on one machine\n"
+        "  lhs-reports build --shard 2/2    # on another\n"
+        "  lhs-reports render --from shard-1 --from shard-2   # their outputs/shards/* "
+        "folders\n\nWith no --from, the shards in outputs/shards/ (all built on this "
+        "machine).")
+    render.add_argument("--from", dest="sources", action="append", type=Path, default=None,
+                        metavar="DIR", help="a shard's folder (holding shard.json), or a folder "
+                        "of them as CI artifacts download (repeatable; default: "
+                        "outputs/shards)")
+    render.add_argument("--renderer", choices=["auto", "quarto", "builtin"], default="auto",
+                        help="auto = Quarto when `quarto` is on PATH, else the built-in renderer")
+    render.add_argument("--history", type=Path, default=None, metavar="FILE",
+                        help="the previous publication's results-history.json, as for build")
+    render.add_argument("--jobs", "-j", type=_positive(int), default=None,
+                        help="parallel processes rendering pages (default: one per core)")
 
     audit = commands.add_parser(
         "audit", help="audit a rendered site for identifiers and unsuppressed small counts")
@@ -311,7 +347,29 @@ def _build(args: argparse.Namespace) -> int:
     report = run_build(project, executor=args.executor, jobs=args.jobs, families=args.family,
                        only=args.only, force=args.force, settings=settings,
                        scheduler=args.scheduler, renderer=renderer,
-                       history_file=args.history)
+                       history_file=args.history, shard=args.shard)
+    _summary(report)
+    if report.shard_dir is not None:
+        ran = [r.key for r in report.results if r.status != "skipped"]
+        print(f"Shard {args.shard}: {len(report.results)} jobs, {len(ran)} ran"
+              + (f" ({', '.join(ran[:10])}{', ...' if len(ran) > 10 else ''})" if ran else "")
+              + f"; outputs in {report.shard_dir}")
+        print("Gather every shard's folder with `lhs-reports render --from DIR ...`.")
+    else:
+        print(f"Site ({renderer} renderer): "
+              f"{report.site / 'index.html' if report.site else '-'}")
+    return EXIT_FAILED_JOBS if report.failed else 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from lhs_reports.engine.gather import run_render
+    from lhs_reports.engine.plan import load_project
+    from lhs_reports.site import choose_renderer
+
+    project = load_project(args.project)
+    renderer = choose_renderer(args.renderer)
+    report = run_render(project, args.sources or (), renderer=renderer,
+                        history_file=args.history, jobs=args.jobs)
     _summary(report)
     print(f"Site ({renderer} renderer): {report.site / 'index.html' if report.site else '-'}")
     return EXIT_FAILED_JOBS if report.failed else 0
@@ -481,7 +539,8 @@ _python_showwarning = warnings.showwarning
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``lhs-reports`` console script."""
     args = _parser().parse_args(argv)
-    handlers = {"check": _check, "plan": _plan, "build": _build, "audit": _audit,
+    handlers = {"check": _check, "plan": _plan, "build": _build, "render": _render,
+                "audit": _audit,
                 "demo-data": _demo_data, "data-template": _data_template, "new": _new,
                 "init": _init, "kernel": _kernel, "inspect": _inspect}
     try:

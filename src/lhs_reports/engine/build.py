@@ -35,6 +35,8 @@ from lhs_reports.engine.requirements import (
     without_parameter_files,
 )
 from lhs_reports.engine.schedule import longest_first
+from lhs_reports.engine.shard_folder import sibling_assignment, write_shard
+from lhs_reports.engine.shards import Shard, assign_shards
 from lhs_reports.errors import BuildError, DataError
 from lhs_reports.site.provenance import git_version
 
@@ -84,6 +86,8 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     #: Families (or reports) that did not run at all, and why: printed in the summary.
     not_run: list[NotRun] = field(default_factory=list)
+    #: A shard's build: the folder of its outputs (``outputs/shards/K-of-N``).
+    shard_dir: Path | None = None
 
     @property
     def failed(self) -> list[JobResult]:
@@ -230,36 +234,48 @@ def run_build(project: Project, *, executor: ExecutorName = "local", jobs: int |
               force: bool = False, settings: ExecutionSettings | None = None,
               scheduler: str | None = None, renderer: str = "auto",
               progress_plain: bool | None = None,
-              history_file: Path | None = None) -> BuildReport:
+              history_file: Path | None = None, shard: Shard | None = None) -> BuildReport:
     """Run a whole build and return what happened (the caller decides the exit status).
 
     One build per project at a time (:func:`~lhs_reports.engine.lock.project_lock`); debris of a
     build that was killed is cleared first. The previous results history (``history_file``, else
     where :func:`~lhs_reports.site.history.history_source` says) is read before any notebook
     runs, so an unreadable one stops the build at once.
+
+    With ``shard`` (:class:`~lhs_reports.engine.shards.Shard`), only that shard's jobs are
+    executed and written to ``outputs/shards/K-of-N/`` for ``lhs-reports render`` to gather;
+    no site is rendered and no history read (``report.shard_dir`` is the folder).
     """
     # Here, as render_site is below: the site's modules (pandas, nbconvert) load only to build.
     from lhs_reports.site.publication import previous_history
 
+    execution: dict[str, Any] = {"executor": executor, "jobs": jobs, "settings": settings,
+                 "scheduler": scheduler, "progress_plain": progress_plain}
     with project_lock(project.outputs):
         remove_leftovers(project.outputs)
+        if shard is not None:
+            return _run_shard(project, shard, families=families, only=only, force=force,
+                              **execution)
         history = previous_history(project, history_file)
-        return _run_build(project, executor=executor, jobs=jobs, families=families, only=only,
-                          force=force, settings=settings, scheduler=scheduler,
-                          renderer=renderer, progress_plain=progress_plain, history=history)
+        started = dt.datetime.now(dt.UTC)
+        planned = plan_build(project, families=families, only=only, force=force)
+        manifest = Manifest(project.outputs / MANIFEST)
+        ran = execute_jobs(project, planned, planned, manifest, **execution)
+        return publish_build(project, planned, ran, manifest, started=started,
+                             finished_execution=dt.datetime.now(dt.UTC), executor=executor,
+                             renderer=renderer, workers=jobs or default_jobs(),
+                             history=history)
 
 
-def _run_build(project: Project, *, executor: ExecutorName, jobs: int | None,
-               families: list[str] | None, only: list[str] | None, force: bool,
-               settings: ExecutionSettings | None, scheduler: str | None, renderer: str,
-               progress_plain: bool | None, history: History | None = None) -> BuildReport:
-    from lhs_reports.site import render_site
-
-    started = dt.datetime.now(dt.UTC)
-    planned = plan_build(project, families=families, only=only, force=force)
-    to_run = [p for p in planned if p.run]
-    manifest = Manifest(project.outputs / MANIFEST)
-    progress = Progress(len(to_run), skipped=len(planned) - len(to_run), plain=progress_plain)
+def execute_jobs(project: Project, planned: Sequence[PlannedJob],
+                 considered: Sequence[PlannedJob], manifest: Manifest, *,
+                 executor: ExecutorName, jobs: int | None,
+                 settings: ExecutionSettings | None, scheduler: str | None,
+                 progress_plain: bool | None) -> list[JobResult]:
+    """Run those of ``considered`` that the plan says to run, slowest first, recording each
+    outcome in ``manifest`` as it comes; the rest count as skipped in the progress line."""
+    to_run = [p for p in considered if p.run]
+    progress = Progress(len(to_run), skipped=len(considered) - len(to_run), plain=progress_plain)
     keys = {p.job.key: p for p in planned}
 
     def on_result(job: Job, result: JobResult) -> None:
@@ -280,23 +296,61 @@ def _run_build(project: Project, *, executor: ExecutorName, jobs: int | None,
         })
         progress.update(result)
 
-    ran: list[JobResult] = []
     try:
-        if to_run:
-            # Imported here: a build with nothing to run needs no kernel machinery.
-            from lhs_reports.engine.executors import make_executor
+        if not to_run:
+            return []
+        # Imported here: a build with nothing to run needs no kernel machinery.
+        from lhs_reports.engine.executors import make_executor
 
-            runner = make_executor(executor, project.root, jobs=jobs, settings=settings,
-                                   scheduler=scheduler)
-            ran = runner.run(longest_first([p.job for p in to_run], manifest.durations()),
-                             on_result)
+        runner = make_executor(executor, project.root, jobs=jobs, settings=settings,
+                               scheduler=scheduler)
+        return runner.run(longest_first([p.job for p in to_run], manifest.durations()),
+                          on_result)
     finally:
         progress.close()
+
+
+def _run_shard(project: Project, shard: Shard, *, families: list[str] | None,
+               only: list[str] | None, force: bool, **execution: Any) -> BuildReport:
+    """Plan the whole build, execute shard ``shard``'s jobs and write its folder."""
+    started = dt.datetime.now(dt.UTC)
+    planned = plan_build(project, families=families, only=only, force=force)
+    manifest = Manifest(project.outputs / MANIFEST)
+    keys = [p.job.key for p in planned]
+    # Before anything runs: the durations every shard machine restored, not this one's new ones;
+    # on a machine that built another shard of this build already, that shard's assignment.
+    assignment = (sibling_assignment(project.outputs, shard.count, keys)
+                  or assign_shards(keys, manifest.durations(), shard.count))
+    mine = [p for p in planned if assignment[p.job.key] == shard.index]
+    ran = execute_jobs(project, planned, mine, manifest, **execution)
+    finished = dt.datetime.now(dt.UTC)
+    ran_by_key = {r.key: r for r in ran}
+    folder = write_shard(project.outputs, shard,
+                         [(p.job, p.key, p.run, p.reason) for p in mine], ran_by_key,
+                         manifest.entries, assignment=assignment,
+                         executor=execution["executor"],
+                         started=started.isoformat(timespec="seconds"),
+                         finished_execution=finished.isoformat(timespec="seconds"))
+    report = BuildReport(mine, [ran_by_key.get(p.job.key) or _not_run(p, manifest)
+                                for p in mine], not_run=planned.not_run, shard_dir=folder)
+    report.timings["total"] = report.timings["execute"] = (finished - started).total_seconds()
+    return report
+
+
+def publish_build(project: Project, planned: Plan, ran: Sequence[JobResult],
+                  manifest: Manifest, *, started: dt.datetime, finished_execution: dt.datetime,
+                  executor: str, renderer: str, workers: int, history: History | None,
+                  rewrite_results: bool = False) -> BuildReport:
+    """After the jobs ran (here, or on shard machines and gathered into ``manifest`` and the
+    outputs): write ``results.parquet`` and ``run-manifest.json``, then render, audit and
+    publish the site. ``ran`` are the jobs that ran; the others keep their last outcome.
+    """
+    from lhs_reports.site import render_site
+
     ran_by_key = {r.key: r for r in ran}
     results = [ran_by_key.get(p.job.key) or _not_run(p, manifest) for p in planned]
-    finished_execution = dt.datetime.now(dt.UTC)
     results_path = project.outputs / "results.parquet"
-    if ran or not results_path.is_file():
+    if ran or rewrite_results or not results_path.is_file():
         from lhs_reports.data.io import write_table_atomic
 
         write_table_atomic(results_table(planned, manifest), results_path)
@@ -336,7 +390,7 @@ def _run_build(project: Project, *, executor: ExecutorName, jobs: int | None,
     report.timings["execute"] = (finished_execution - started).total_seconds()
     site = render_site(project, [p.job for p in planned], results, renderer=renderer,
                        job_provenance={k: _job_provenance(e) for k, e in manifest.entries.items()},
-                       workers=jobs or default_jobs(), leave_out=planned.skipped_families,
+                       workers=workers, leave_out=planned.skipped_families,
                        not_built=planned.skipped_jobs, history=history)
     report.site = site
     report.timings["total"] = (dt.datetime.now(dt.UTC) - started).total_seconds()
