@@ -5,16 +5,27 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: site test lab check clean browser-tools
+.PHONY: site test lab check clean browser-tools lock
 
 # axe-core for the browser tests, from the npm registry at the version package-lock.json pins.
 AXE_STAMP := tests/browser/node_modules/.installed
 
-$(STAMP): pyproject.toml
+# The exact versions of requirements.lock (every extra: dev, dask, lab), then the package itself
+# without resolving again, so every machine runs the same libraries.
+$(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Regenerate requirements.lock after changing a dependency in pyproject.toml (uv from PyPI).
+LOCK_COMMAND := uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+	-o requirements.lock
+lock:
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	@[ -x $(BIN)/uv ] || $(BIN)/python -m pip install --quiet uv
+	$(BIN)/$(LOCK_COMMAND)
 
 site: $(STAMP)
 	$(BIN)/lhs-reports build
@@ -37,16 +48,11 @@ check: $(STAMP)
 # JupyterLab with the report notebooks on the named kernel of this environment (`lhs-reports
 # kernel install`). Its root is the repository, so params/, data/ and a project's own notebooks/
 # are a click away; it opens in the packaged notebooks' folder. Root (a container) needs
-# --allow-root, which JupyterLab refuses to assume.
-LAB_STAMP := $(VENV)/.installed-lab
+# --allow-root, which JupyterLab refuses to assume. The lab extra is in requirements.lock.
 LAB_NOTEBOOKS := src/lhs_reports/notebooks
 LAB_ARGS ?=
 
-$(LAB_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
-	touch $(LAB_STAMP)
-
-lab: $(LAB_STAMP)
+lab: $(STAMP)
 	$(BIN)/lhs-reports kernel install
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
 	  --ContentsManager.preferred_dir=$(LAB_NOTEBOOKS) \

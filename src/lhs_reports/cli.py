@@ -46,10 +46,18 @@ def _shard(text: str) -> Shard:
         raise argparse.ArgumentTypeError(f"{error.message}; {error.hint}") from None
 
 
+#: Every subcommand's --help keeps its description's and examples' line breaks.
+HELP_FORMAT = argparse.RawDescriptionHelpFormatter
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lhs-reports",
         description="Run parameterised report notebooks for every trust and publish a website.",
+        epilog="Example:\n  lhs-reports init my-reports --demo && cd my-reports\n"
+        "  lhs-reports check && lhs-reports build\n\n"
+        "Each command has its own --help, e.g. lhs-reports build --help.",
+        formatter_class=HELP_FORMAT,
     )
     parser.add_argument("--version", action="version", version=f"lhs-reports {__version__}")
     parser.add_argument("--project", type=Path, default=Path("."),
@@ -57,14 +65,37 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     check = commands.add_parser(
-        "check", help="validate the catalogue, every parameter file and the data they read")
+        "check", help="validate the catalogue, every parameter file and the data they read",
+        description="Validate params/reports.yaml, every parameter file and the data the build "
+        "would read,\nbefore any kernel starts. A mistake is reported with its file, field or "
+        "row and the fix\n(exit status 2); nothing is run.",
+        epilog="Example:\n  lhs-reports check\n  lhs-reports check --params-only   "
+        "# the catalogue and parameter files only",
+        formatter_class=HELP_FORMAT)
     check.add_argument("--params-only", action="store_true",
                        help="check the catalogue and parameter files only, not the data")
 
-    plan = commands.add_parser("plan", help="list the jobs a build would run or skip, and why")
+    plan = commands.add_parser(
+        "plan", help="list the jobs a build would run or skip, and why",
+        description="List every (report family, parameter set) job a build would run or skip, "
+        "and why\n(never built, an input changed, up to date). Runs the same checks as "
+        "`check` first.",
+        epilog="Example:\n  lhs-reports plan\n  lhs-reports plan --family crisis_flow "
+        "--only SYN01 --force",
+        formatter_class=HELP_FORMAT)
     _add_selection(plan)
 
-    build = commands.add_parser("build", help="execute the notebooks and render the site")
+    build = commands.add_parser(
+        "build", help="execute the notebooks and render the site",
+        description="Check the project, execute every job that is not up to date (one "
+        "notebook per parameter\nset, in parallel), render the site to outputs/_site/ and "
+        "audit it. A failed notebook does\nnot stop the others; the command then exits "
+        "with status 1.",
+        epilog="Example:\n  lhs-reports build\n"
+        "  lhs-reports build --renderer quarto --jobs 4\n"
+        "  lhs-reports build --family needs_assessment --only SYN01\n"
+        "  lhs-reports build --executor dask --scheduler tcp://10.0.0.5:8786",
+        formatter_class=HELP_FORMAT)
     _add_selection(build)
     build.add_argument("--renderer", choices=["auto", "quarto", "builtin"], default="auto",
                        help="auto = Quarto when `quarto` is on PATH, else the built-in renderer")
@@ -128,21 +159,47 @@ def _parser() -> argparse.ArgumentParser:
                         help="parallel processes rendering pages (default: one per core)")
 
     audit = commands.add_parser(
-        "audit", help="audit a rendered site for identifiers and unsuppressed small counts")
+        "audit", help="audit a rendered site for identifiers and unsuppressed small counts",
+        description="Audit a rendered site (every page, table, chart text, download, search "
+        "index and PDF)\nfor NHS numbers, postcodes, dates of birth and unsuppressed small "
+        "counts: one line per\nfinding, exit status 2 if there is any. `build` runs the same "
+        "audit before publishing.",
+        epilog="Example:\n  lhs-reports audit\n  lhs-reports audit outputs/_site",
+        formatter_class=HELP_FORMAT)
     audit.add_argument("site", nargs="?", type=Path, default=None, metavar="SITE",
                        help="the site folder (default: the project's outputs/_site)")
 
-    data = commands.add_parser("demo-data", help="(re)generate the synthetic demo data")
-    data.add_argument("--n-trusts", type=int, default=None)
-    data.add_argument("--seed", type=int, default=None)
+    data = commands.add_parser(
+        "demo-data", help="(re)generate the synthetic demo data",
+        description="Write the synthetic demo data (fictitious trusts, labelled SYNTHETIC) "
+        "into data/demo/.\nThe build does this itself when the demo data are missing.",
+        epilog="Example:\n  lhs-reports demo-data\n  lhs-reports demo-data --n-trusts 3 "
+        "--seed 7",
+        formatter_class=HELP_FORMAT)
+    data.add_argument("--n-trusts", type=int, default=None,
+                      help="how many trusts (default: the catalogue's data.demo.n_trusts)")
+    data.add_argument("--seed", type=int, default=None,
+                      help="random seed (default: the catalogue's data.demo.seed)")
 
     new = commands.add_parser(
         "new", help="write a new parameter file, notebook copy or report family (never "
         "overwrites)",
-        description="Write a validated parameter file, e.g. "
-        "`lhs-reports new trust RX4 --name \"Northern NHS Foundation Trust\"`.")
+        description="Write a new file into the project: a validated parameter file, the "
+        "project's own copy\nof a packaged notebook, or a new report family. An existing file "
+        "is never overwritten.",
+        epilog="Example:\n  lhs-reports new trust RX4 --name \"Northern NHS Foundation "
+        "Trust\"\n  lhs-reports new notebook crisis_flow\n"
+        "  lhs-reports new report waiting_times --title \"Waiting times\"",
+        formatter_class=HELP_FORMAT)
     kinds = new.add_subparsers(dest="kind", required=True)
-    trust = kinds.add_parser("trust", help="a trust's parameter file (params/trusts/CODE.yaml)")
+    trust = kinds.add_parser(
+        "trust", help="a trust's parameter file (params/trusts/CODE.yaml)",
+        description="Write a trust's parameter file into the catalogue's per-trust folder, "
+        "validated as the\nbuild reads it; every per-trust report family then runs for it.",
+        epilog="Example:\n  lhs-reports new trust RX4 --name \"Northern NHS Foundation "
+        "Trust\"\n  lhs-reports new trust RX4 --name \"Northern NHS Foundation Trust\" "
+        "--period-end 2025-03",
+        formatter_class=HELP_FORMAT)
     trust.add_argument("code", help="the organisation code (ODS), e.g. RX4; any case")
     trust.add_argument("--name", required=True, help="the organisation's name as pages show it")
     trust.add_argument("--period-end", default=None, metavar="YYYY-MM",
@@ -150,7 +207,11 @@ def _parser() -> argparse.ArgumentParser:
 
     notebook = kinds.add_parser(
         "notebook", help="this project's own copy of a packaged report notebook "
-        "(notebooks/NAME.ipynb), which the build then runs instead")
+        "(notebooks/NAME.ipynb), which the build then runs instead",
+        description="Copy a packaged report notebook into notebooks/NAME.ipynb; the build "
+        "runs that copy\nfrom then on (delete it to use the packaged notebook again).",
+        epilog="Example:\n  lhs-reports new notebook crisis_flow",
+        formatter_class=HELP_FORMAT)
     notebook.add_argument("name", help="the notebook, e.g. crisis_flow")
 
     report = kinds.add_parser(
@@ -197,7 +258,9 @@ def _parser() -> argparse.ArgumentParser:
         "init", help="write a new project into a new or empty folder",
         description="Write a new project for your own data: the catalogue, the site's pages, "
         "a data folder and a README of the next steps (no trust parameter files, no "
-        "SYNTHETIC labels). With --demo, the demonstration project on synthetic data.")
+        "SYNTHETIC labels).\nWith --demo, the demonstration project on synthetic data.",
+        epilog="Example:\n  lhs-reports init my-reports\n  lhs-reports init demo --demo",
+        formatter_class=HELP_FORMAT)
     init.add_argument("folder", type=Path, metavar="DIR",
                       help="the project folder (created; '.' only if empty)")
     init.add_argument("--demo", action="store_true",
@@ -208,7 +271,13 @@ def _parser() -> argparse.ArgumentParser:
 
     template = commands.add_parser(
         "data-template", help="write a template CSV for every data table (the header and two "
-        "example rows) into a folder, as published on the site's About the data page")
+        "example rows) into a folder, as published on the site's About the data page",
+        description="Write a template CSV for every table of the data dictionary (its header "
+        "and two example\nrows) into a folder. Replace the example rows with your data; "
+        "`check` refuses a file\nthat still holds them.",
+        epilog="Example:\n  lhs-reports data-template data\n  lhs-reports data-template "
+        "data --force",
+        formatter_class=HELP_FORMAT)
     template.add_argument("folder", type=Path, metavar="DIR",
                           help="where to write them (created if needed)")
     template.add_argument("--force", action="store_true",
