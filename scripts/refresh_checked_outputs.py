@@ -1,5 +1,6 @@
 """Re-execute notebooks with their default parameters and keep outputs only on nbval-checked
-cells (``# NBVAL_CHECK_OUTPUT``); every other output is stripped.
+cells (``# NBVAL_CHECK_OUTPUT``, marked ``keep_output`` in their metadata for nbstripout);
+every other output is stripped.
 
 Run after changing a notebook or the statistics behind a checked cell, then review the diff:
 
@@ -35,7 +36,10 @@ def refresh(path: Path) -> int:
             continue
         if MARKER in cell.source:
             cell.outputs = by_id[cell.id].outputs
-            cell.execution_count = by_id[cell.id].execution_count
+            # nbstripout (pre-commit) keeps the outputs of cells marked keep_output, and
+            # strips every execution count: nbval compares outputs only.
+            cell.metadata["keep_output"] = True
+            cell.execution_count = None
             kept += 1
         else:
             cell.outputs, cell.execution_count = [], None

@@ -34,7 +34,13 @@ from lhs_reports.site.contents import with_contents
 from lhs_reports.site.notebooks import publishable_notebook
 from lhs_reports.site.pages import NavItem, Page, SiteModel, html_title, write_site_files
 from lhs_reports.site.provenance import provenance_html
-from lhs_reports.site.search import SEARCH_BUNDLE, SEARCH_PAGE, index_site, search_page_body
+from lhs_reports.site.search import (
+    NOT_INDEXED,
+    SEARCH_BUNDLE,
+    SEARCH_PAGE,
+    index_site,
+    search_page_body,
+)
 from lhs_reports.site.table_regions import wrap_tables
 
 
@@ -183,7 +189,9 @@ def _render_pages(site: SiteModel, indices: list[int], out_dir: Path,
             root="../" * page.depth, current=page.html_path,
             provenance=provenance_html(page.provenance), version=lhs_reports.__version__,
             # Search indexes report content only, never the search page itself.
-            indexed=page.name != _SEARCH_NAME, search_bundle=SEARCH_BUNDLE,
+            indexed=page.name != _SEARCH_NAME and page.section not in NOT_INDEXED,
+            search_page=page.name == _SEARCH_NAME,
+            search_bundle=SEARCH_BUNDLE,
         )
         target = out_dir / page.html_path
         target.parent.mkdir(parents=True, exist_ok=True)

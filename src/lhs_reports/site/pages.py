@@ -34,6 +34,7 @@ from lhs_reports.site.downloads import (
 from lhs_reports.site.model import NavItem, Page, SiteFile, SiteModel
 from lhs_reports.site.notebooks import page_downloads
 from lhs_reports.site.provenance import publication_date
+from lhs_reports.site.reference import reference_pages
 from lhs_reports.site.whats_new import PAGE_NAME as WHATS_NEW
 from lhs_reports.text import md_escape
 
@@ -41,6 +42,8 @@ from lhs_reports.text import md_escape
 #: ``methods.qmd`` and ``methods/*.qmd``, the project's own or else the package's
 #: (:mod:`lhs_reports.packaged`).
 HANDWRITTEN = ("index.qmd", "methods.qmd")
+#: The documentation's hub (guides and API reference): the project's own, else the package's.
+GUIDES = "guides.qmd"
 #: The accessibility statement every footer links: the project's own, else the package's.
 ACCESSIBILITY = "accessibility.qmd"
 
@@ -239,15 +242,16 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
         nav.append(NavItem("Methods", "methods.html"))
     # One hand-written page per statistic family, under methods/ (the package's, and the
     # project's own, which replace those of the same name).
-    for item in site_files(project.root, "methods", {".qmd"}):
-        if "/" in item.name.removeprefix("methods/"):
-            continue  # a page per file of methods/ itself, as its index links them
-        meta, body = _read_handwritten(project, item.name, synthetic)
-        stem = Path(item.name).stem
-        title = str(meta.get("title", stem))
-        pages.append(Page(f"methods/{stem}", title, "markdown", body,
-                          provenance=provenance, section="methods",
-                          document_title=f"Methods: {title}"))
+    pages += _handwritten_folder(project, "methods", "Methods", synthetic, provenance)
+    guides_meta, guides_body = _read_handwritten(project, GUIDES, synthetic)
+    if guides_body:
+        # The analysts' documentation: the guides, and the API reference made from the
+        # docstrings of the package this build ran, so it never lags the code.
+        pages.append(Page("guides", str(guides_meta.get("title", "Documentation")),
+                          "markdown", guides_body, provenance=provenance, section="guides"))
+        pages += _handwritten_folder(project, "guides", "Guide", synthetic, provenance)
+        pages += reference_pages(provenance)
+        nav.append(NavItem("Documentation", "guides.html"))
     pages.append(Page("about-data", "About the data", "markdown",
                       about_data_markdown(project.catalogue.families, synthetic=synthetic)
                       + "\n" + about_downloads_markdown(headline),
@@ -268,6 +272,22 @@ def site_model(project: Project, jobs: Sequence[Job], results: Sequence[JobResul
     site = project.catalogue.site
     return SiteModel(site.title, site.subtitle, synthetic, tuple(pages), tuple(nav),
                      provenance, files)
+
+
+def _handwritten_folder(project: Project, folder: str, label: str, synthetic: bool,
+                        provenance: dict[str, str]) -> list[Page]:
+    """A page per ``.qmd`` file of ``folder`` itself (its index page links them)."""
+    pages = []
+    for item in site_files(project.root, folder, {".qmd"}):
+        if "/" in item.name.removeprefix(f"{folder}/"):
+            continue
+        meta, body = _read_handwritten(project, item.name, synthetic)
+        stem = Path(item.name).stem
+        title = str(meta.get("title", stem))
+        pages.append(Page(f"{folder}/{stem}", title, "markdown", body,
+                          provenance=provenance, section=folder,
+                          document_title=f"{label}: {title}"))
+    return pages
 
 
 def _read_handwritten(project: Project, name: str, synthetic: bool

@@ -29,6 +29,7 @@ import yaml
 from lhs_reports.packaged import site_files
 from lhs_reports.site.pages import Page, SiteModel, html_title
 from lhs_reports.site.provenance import BUILD_TIME, provenance_html
+from lhs_reports.site.search import NOT_INDEXED
 from lhs_reports.site.whats_new import FEED_FILE
 from lhs_reports.text import yaml_title
 
@@ -189,6 +190,8 @@ def _front_matter(title: str, page: Page, site: SiteModel) -> str:
         "pagetitle": yaml_title(html_title(page, site.title)),
         "title-prefix": "",
     }
+    if page.section in NOT_INDEXED:
+        meta["search"] = False  # Quarto's search leaves the page out, as Pagefind does
     if any(item.path == FEED_FILE for item in site.files):
         # Per page, so the link leads up from the page's folder to the site root.
         meta["include-in-header"] = {"text": (

@@ -20,12 +20,15 @@ from pagefind.service import get_executable
 
 from lhs_reports.errors import RenderError
 
-__all__ = ["SEARCH_BUNDLE", "SEARCH_PAGE", "index_site", "search_available"]
+__all__ = ["NOT_INDEXED", "SEARCH_BUNDLE", "SEARCH_PAGE", "index_site", "search_available"]
 
 #: Where the index and Pagefind's own scripts go, relative to the site.
 SEARCH_BUNDLE = "site_libs/pagefind"
 #: The search page, relative to the site (the built-in renderer writes it).
 SEARCH_PAGE = "search.html"
+#: Sections of the site left out of the search index (both renderers): the API reference's
+#: parameter names and signatures would fill a reader's results for words such as "rate".
+NOT_INDEXED = frozenset({"reference"})
 #: Seconds Pagefind may take (it indexes ~150 pages in well under a second).
 INDEX_TIMEOUT = 300
 
