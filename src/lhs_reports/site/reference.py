@@ -209,6 +209,23 @@ def _items(title: str, rows: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
+def _parameter_rows(value: Any, documented: list[Any]) -> list[tuple[str, str, str]]:
+    """Every parameter of the signature, in order, with the docstring's description (one
+    description may name several, ``unit, label``); documented names the signature lacks
+    (``**options``) follow."""
+    described = {}
+    for item in documented:
+        for name in item.name.split(","):
+            described[name.strip().lstrip("*")] = item.description
+    try:
+        names = list(inspect.signature(value).parameters) if not inspect.isclass(value) else []
+    except (TypeError, ValueError):
+        names = []
+    rows = [(name, "", described.pop(name, "Not described in the docstring."))
+            for name in names]
+    return rows + [(name, "", text) for name, text in described.items()]
+
+
 def entry_markdown(module: str, name: str, value: Any) -> str:
     """The reference entry of one function or class: heading, signature, summary, parameters,
     returns, raises and examples.
@@ -224,11 +241,17 @@ def entry_markdown(module: str, name: str, value: Any) -> str:
     parts = [f"## {_code_span(name)}", f"A {kind} of {_code_span(module)}."]
     if not (inspect.isclass(value) and issubclass(value, Warning | Exception)):
         parts.append(code_block(signature_text(name, value)))  # a warning is not made by hand
-    for section in _sections(value):
+    sections = _sections(value)
+    described = any(section.kind.value == "parameters" for section in sections)
+    for section in sections:
         kind_name = section.kind.value
         if kind_name == "text":
             parts.append(_prose(str(section.value)))
-        elif kind_name in ("parameters", "other parameters", "attributes"):
+            if not described and (undocumented := _parameter_rows(value, [])):
+                parts.append(_items("Parameters", undocumented))
+        elif kind_name == "parameters":
+            parts.append(_items("Parameters", _parameter_rows(value, section.value)))
+        elif kind_name in ("other parameters", "attributes"):
             parts.append(_items(section.title or kind_name.capitalize(), [
                 (p.name, "", p.description) for p in section.value]))
         elif kind_name in ("returns", "yields"):
