@@ -36,10 +36,10 @@ def refresh(path: Path) -> int:
             continue
         if MARKER in cell.source:
             cell.outputs = by_id[cell.id].outputs
-            # nbstripout (pre-commit) keeps the outputs of cells marked keep_output, and
-            # strips every execution count: nbval compares outputs only.
+            # nbstripout (pre-commit) keeps the outputs of cells marked keep_output; nbval
+            # needs their execution count too (it runs with --keep-count).
             cell.metadata["keep_output"] = True
-            cell.execution_count = None
+            cell.execution_count = by_id[cell.id].execution_count
             kept += 1
         else:
             cell.outputs, cell.execution_count = [], None

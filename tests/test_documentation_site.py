@@ -99,6 +99,9 @@ def test_the_quarto_site_stages_the_reference_and_guides_as_markdown(
     assert staged.with_name("index.qmd").is_file()
     assert (staged.parents[1] / "guides" / "ci.qmd").is_file()
     assert (site / SECTION / "stats.html").is_file() and (site / "guides.html").is_file()
+    # Signatures and examples wrap at 320 px rather than scroll in a region no key can reach.
+    config = (staged.parents[1] / "_quarto.yml").read_text(encoding="utf-8")
+    assert "code-overflow: wrap" in config
 
 
 # --- the generated Markdown -----------------------------------------------------------------

@@ -105,9 +105,14 @@ def staged_config(root_config: dict[str, Any], site: SiteModel) -> dict[str, Any
     navbar["left"] = generated + extra
     website["navbar"] = navbar
     config["website"] = website
+    formats = dict(config.get("format") or {})
+    html = dict(formats.get("html") or {})
+    # Code blocks (the guides, the API reference) wrap rather than scroll inside the page at
+    # 320 px, as on the built-in site; a project's own setting wins.
+    html.setdefault("code-overflow", "wrap")
+    formats["html"] = html
+    config["format"] = formats
     if site.synthetic:
-        formats = dict(config.get("format") or {})
-        html = dict(formats.get("html") or {})
         includes = list(html.get("include-before-body") or [])
         if BANNER_INCLUDE not in includes:
             includes.insert(0, BANNER_INCLUDE)
