@@ -28,7 +28,8 @@ import griffe
 from lhs_reports.site.model import Page
 from lhs_reports.text import md_escape
 
-__all__ = ["GROUPS", "SECTION", "Group", "entry_markdown", "group_entries", "reference_pages"]
+__all__ = ["GROUPS", "SECTION", "Group", "code_block", "entry_markdown", "group_entries",
+           "inline_text", "reference_pages", "signature_text"]
 
 #: The folder (and section) of the reference pages: ``reference/<group>.html``.
 SECTION = "reference"
@@ -71,6 +72,9 @@ _ROLE = re.compile(r":[a-z]+(?::[a-z]+)?:`~?([^`]+)`")
 _LITERAL = re.compile(r"``(.+?)``", re.DOTALL)
 #: An object's address in a default value's repr: different in every process.
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+#: How a signature writes ``*args`` and ``**kwargs``.
+_STARS: dict[inspect._ParameterKind, str] = {inspect.Parameter.VAR_POSITIONAL: "*",
+                                             inspect.Parameter.VAR_KEYWORD: "**"}
 #: A signature longer than this is written one parameter a line.
 _SIGNATURE_WIDTH = 88
 
@@ -172,8 +176,7 @@ def signature_text(name: str, value: Callable[..., Any]) -> str:
             star_done = True
         if parameter.kind is parameter.VAR_POSITIONAL:
             star_done = True
-        prefix = {parameter.VAR_POSITIONAL: "*", parameter.VAR_KEYWORD: "**"}.get(
-            parameter.kind, "")
+        prefix = _STARS.get(parameter.kind, "")
         text = prefix + parameter.name
         if (note := _annotation(parameter.annotation)):
             text += f": {note}"
