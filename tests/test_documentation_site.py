@@ -24,11 +24,6 @@ from .test_quarto import fake_quarto  # noqa: F401  (the Quarto stand-in, as a f
 
 GUIDES = sorted((PACKAGED_SITE / "guides").glob("*.qmd")) + [PACKAGED_SITE / "guides.qmd"]
 
-#: Commands the guides quote that other parts of issue 15 add to the CLI (the scaffold's
-#: `new report` and the sharded build's `build --shard` and `render`): allowed until they are
-#: merged, after which every quoted command must parse (drop an entry once it does).
-ADDED_ELSEWHERE = ("lhs-reports new report", "lhs-reports render", "lhs-reports build --shard")
-
 
 def _sections(html: str) -> dict[str, str]:
     """Each function's section of a reference page, by the name in its heading."""
@@ -196,8 +191,6 @@ def _names_a_command(command: str) -> bool:
 def test_every_command_a_guide_quotes_parses(guide):
     blocks, inline = _quoted_commands(guide.read_text(encoding="utf-8"))
     for command in blocks + inline:
-        if command.startswith(ADDED_ELSEWHERE):
-            continue
         if command in blocks:
             assert _parses(command), f"{guide.name}: `{command}` does not parse"
         else:
