@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from lhs_reports.cli import _parser
+from lhs_reports.cli_parser import build_parser as _parser
 
 
 def _subcommands(parser: argparse.ArgumentParser, path: str = "lhs-reports"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import lhs_reports.stats
-from lhs_reports.cli import _parser
+from lhs_reports.cli_parser import build_parser as _parser
 from lhs_reports.packaged import PACKAGED_SITE
 from lhs_reports.site.model import Page
 from lhs_reports.site.reference import GROUPS, SECTION, entry_markdown, reference_pages
