@@ -27,7 +27,19 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def record(name: str, value: Any, *, unit: str = "", label: str = "") -> dict[str, Any]:
+class Record(dict[str, Any]):
+    """A published record: a plain ``dict``, except that a notebook does not echo it.
+
+    ``record(...)`` is often a cell's last line, and IPython would print the returned dict
+    under the cell, onto the reader's page; ``_ipython_display_`` (IPython's display hook) shows
+    nothing instead, because the record already travels in its own invisible output.
+    """
+
+    def _ipython_display_(self) -> None:
+        return None
+
+
+def record(name: str, value: Any, *, unit: str = "", label: str = "") -> Record:
     """Publish one headline result from a notebook.
 
     Parameters
@@ -41,15 +53,15 @@ def record(name: str, value: Any, *, unit: str = "", label: str = "") -> dict[st
 
     Returns
     -------
-    dict
-        The record as published.
+    Record
+        The record as published (a ``dict``; a notebook shows nothing for it).
 
     Examples
     --------
     >>> record("rate", 12.5, unit="per 100,000")
     {'name': 'rate', 'value': 12.5, 'unit': 'per 100,000', 'label': ''}
     """
-    payload = {"name": str(name), "value": _plain(value), "unit": unit, "label": label}
+    payload = Record(name=str(name), value=_plain(value), unit=unit, label=label)
     try:
         from IPython import get_ipython
         from IPython.display import display
@@ -57,7 +69,7 @@ def record(name: str, value: Any, *, unit: str = "", label: str = "") -> dict[st
         return payload
     if get_ipython() is not None:
         # Empty HTML so no renderer shows anything; the payload rides in its own MIME type.
-        display({RESULT_MIME: payload, "text/html": ""}, raw=True)
+        display({RESULT_MIME: dict(payload), "text/html": ""}, raw=True)
     return payload
 
 
