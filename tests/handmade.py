@@ -44,6 +44,7 @@ everyone = load_table(resolve_data_dir(data_dir), "activity_monthly")
 settings = organisation_settings()
 record("codes", ",".join(sorted(everyone["trust_code"].unique())))
 record("targets", json.dumps({code: s.targets for code, s in sorted(settings.items())}))
+print("Trusts compared:", ", ".join(sorted(everyone["trust_code"].unique())))
 '''
 
 
