@@ -84,7 +84,8 @@ def _build(args: argparse.Namespace) -> int:
                                  notebook_timeout=args.notebook_timeout,
                                  kernel_timeout=args.kernel_timeout,
                                  max_notebooks_per_worker=args.recycle_after,
-                                 max_worker_memory_mb=args.recycle_memory)
+                                 max_worker_memory_mb=args.recycle_memory,
+                                 connect_timeout=args.connect_timeout)
     renderer = choose_renderer(args.renderer)
     report = run_build(project, executor=args.executor, jobs=args.jobs, families=args.family,
                        only=args.only, force=args.force, settings=settings,
@@ -129,6 +130,11 @@ def _summary(report: BuildReport) -> None:
               f"{result.error or ''}")
     for line in report.not_run:
         print(line.line)
+    for result in report.results:
+        if result.lost_workers:
+            print(f"{result.key}: {result.lost_workers} Dask worker"
+                  f"{'s' if result.lost_workers > 1 else ''} lost while running it "
+                  f"({result.attempts} attempts in all)")
     parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     print(f"{len(report.results)} jobs: {parts}; "
           f"{report.timings.get('total', 0):.1f} s in all")

@@ -101,9 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", "-j", type=_positive(int), default=None,
                        help="parallel workers (default: one per core)")
     build.add_argument("--scheduler", default=None,
-                       help="Dask scheduler address (with --executor dask; default: a local "
-                       "cluster)")
+                       help="Dask scheduler address, tcp://HOST:PORT or tls://HOST:PORT (with "
+                       "--executor dask; default: a local cluster); TLS settings come from "
+                       "Dask's configuration (distributed.comm.tls)")
     limits = ExecutionSettings()  # the defaults live there, once
+    build.add_argument("--connect-timeout", type=_positive(float),
+                       default=limits.connect_timeout, metavar="SECONDS",
+                       help="seconds to reach the Dask scheduler before giving up "
+                       "(default %(default)g)")
     build.add_argument("--cell-timeout", type=_positive(float), default=limits.cell_timeout,
                        help="seconds a single cell may run (default %(default)g)")
     build.add_argument("--notebook-timeout", type=_positive(float),

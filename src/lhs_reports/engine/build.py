@@ -293,6 +293,7 @@ def execute_jobs(project: Project, planned: Sequence[PlannedJob],
             "reads_recorded": result.reads is not None,
             "data_fingerprint": fingerprint(reads),
             "attempts": result.attempts,
+            "lost_workers": result.lost_workers,
         })
         progress.update(result)
 
@@ -305,7 +306,7 @@ def execute_jobs(project: Project, planned: Sequence[PlannedJob],
         runner = make_executor(executor, project.root, jobs=jobs, settings=settings,
                                scheduler=scheduler)
         return runner.run(longest_first([p.job for p in to_run], manifest.durations()),
-                          on_result)
+                          on_result, {p.job.key: p.key for p in to_run})
     finally:
         progress.close()
 

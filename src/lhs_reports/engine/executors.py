@@ -4,8 +4,10 @@
   heavy libraries imported once, a fresh namespace per notebook, leaks checked, recycled.
 - ``kernel``: papermill's behaviour, a fresh kernel per notebook, for full isolation and
   non-Python notebooks.
-- ``dask``: the same warm workers on a Dask distributed cluster (``--scheduler ADDRESS``, or a
-  ``LocalCluster``), one thread per worker, stable task keys, gathered as they complete.
+- ``dask``: warm kernels on a Dask distributed cluster (``--scheduler ADDRESS``, or a
+  ``LocalCluster``), one per worker thread; workers need the package and the data, not the
+  project: notebooks go to them and executed notebooks come back
+  (:mod:`~lhs_reports.engine.dask_executor`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ class ThreadedExecutor:
     settings: ExecutionSettings
     warm: bool = True
 
-    def run(self, work: Sequence[Job], on_result: OnResult | None = None) -> list[JobResult]:
+    def run(self, work: Sequence[Job], on_result: OnResult | None = None,
+            cache_keys: dict[str, str] | None = None) -> list[JobResult]:
+        """Run ``work``; ``cache_keys`` are not needed here (Dask names its tasks by them)."""
         pending: queue.Queue[Job] = queue.Queue()
         for job in work:
             pending.put(job)

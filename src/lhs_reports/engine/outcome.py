@@ -28,6 +28,8 @@ class ExecutionSettings:
     retries: int = 1
     max_notebooks_per_worker: int = 100
     max_worker_memory_mb: float | None = 2048
+    #: Seconds to reach a Dask scheduler (``--connect-timeout``), each step of it.
+    connect_timeout: float = 30
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class JobResult:
     reason: str = ""
     #: What the notebook read (:mod:`lhs_reports.data.reads`); None when it could not say.
     reads: list[dict[str, Any]] | None = None
+    #: Dask workers lost (died or disconnected) while running this job; each loss is an
+    #: attempt, counted in ``attempts``.
+    lost_workers: int = 0
 
     @property
     def ok(self) -> bool:
