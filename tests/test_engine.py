@@ -36,6 +36,14 @@ if trust_code == "HANG":
     time.sleep(600)
 if trust_code == "FAIL":
     raise ValueError("this report is broken")
+if trust_code == "WAIT":
+    # Holds its worker until the test creates the file (a worker to kill mid-build).
+    import pathlib
+    release = pathlib.Path(data_dir) / "release-WAIT"
+    pathlib.Path(data_dir, "started-WAIT").touch()
+    while not release.exists():
+        time.sleep(0.2)
+    trust_code = "SYN01"
 data = load_trust_data(data_dir, trust_code)
 record("admissions", int(data.monthly["admissions"].sum()), unit="count")
 record("trust", trust_name)
@@ -43,7 +51,14 @@ print(trust_name, int(data.monthly["admissions"].sum()))
 '''
 
 
-def write_probe_project(root: Path, codes: list[str], n_trusts: int = 4) -> Path:
+def write_probe_project(root: Path, codes: list[str], n_trusts: int = 4, *,
+                        data: Path | None = None) -> Path:
+    """A project of the cheap probe notebook, one parameter file per code in ``codes``.
+
+    Its demo data (``n_trusts`` trusts) are written to ``data/`` in the project, or to
+    ``data`` (an absolute folder anywhere, as a cluster's shared data would be).
+    """
+    data = data or root / "data"
     (root / "notebooks").mkdir(parents=True)
     (root / "params" / "trusts").mkdir(parents=True)
     notebook = nbformat.v4.new_notebook()
@@ -59,14 +74,15 @@ def write_probe_project(root: Path, codes: list[str], n_trusts: int = 4) -> Path
     nbformat.write(notebook, root / "notebooks" / "probe.ipynb")
     (root / "params" / "reports.yaml").write_text(
         "site: {title: Probe}\n"
-        f"data: {{dir: data, demo: {{n_trusts: {n_trusts}}}}}\n"
+        f"data: {{dir: '{'data' if data == root / 'data' else data}', "
+        f"demo: {{n_trusts: {n_trusts}}}}}\n"
         "families:\n"
         "  - id: probe\n    title: Probe\n    notebook: notebooks/probe.ipynb\n"
         "    parameters: params/trusts/*.yaml\n")
     for code in codes:
         (root / "params" / "trusts" / f"{code}.yaml").write_text(
             f"trust_code: {code}\ntrust_name: Trust {code}\n")
-    write_demo_data(root / "data", n_trusts)
+    write_demo_data(data, n_trusts)
     return root
 
 

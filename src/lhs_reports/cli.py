@@ -132,9 +132,8 @@ def _summary(report: BuildReport) -> None:
         print(line.line)
     for result in report.results:
         if result.lost_workers:
-            print(f"{result.key}: {result.lost_workers} Dask worker"
-                  f"{'s' if result.lost_workers > 1 else ''} lost while running it "
-                  f"({result.attempts} attempts in all)")
+            print(f"{result.key}: run again after its Dask worker was lost "
+                  f"({result.lost_workers} lost, {result.attempts} attempts in all)")
     parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     print(f"{len(report.results)} jobs: {parts}; "
           f"{report.timings.get('total', 0):.1f} s in all")

@@ -21,6 +21,7 @@ from typing import Any
 from distributed import Client
 from distributed.comm import connect as comm_connect
 from distributed.comm.addressing import parse_address, parse_host_port
+from distributed.comm.registry import get_backend
 from distributed.security import Security
 
 from lhs_reports.errors import BuildError
@@ -64,6 +65,7 @@ def check_address(address: str) -> tuple[str, str, int]:
     """
     try:
         scheme, location = parse_address(address.strip())
+        get_backend(scheme)  # an unknown scheme is a malformed address too
         if scheme not in TCP_SCHEMES:
             return scheme, location, 0
         host, port = parse_host_port(location)
@@ -99,7 +101,7 @@ def check_scheduler(address: str, timeout: float) -> None:
     """What answers at ``address`` is a Dask scheduler (asked its identity, within
     ``timeout`` s)."""
     try:
-        reply = asyncio.run(asyncio.wait_for(_identity(address, timeout), timeout + 5))
+        reply = asyncio.run(asyncio.wait_for(_identity(address, timeout), timeout))
     except Exception as exc:  # whatever a server that is not Dask makes the reader do
         detail = (f"no Dask answer within {timeout:g} s" if isinstance(exc, TimeoutError)
                   else f"{type(exc).__name__}: {exc}")

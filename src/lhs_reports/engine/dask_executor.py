@@ -2,10 +2,10 @@
 
 The client (the machine running ``lhs-reports build``) connects to the scheduler
 (:func:`~lhs_reports.engine.dask_connect.connect`), checks that every worker runs its
-lhs-reports, sends the project's small files once (a task of their own, so a lost copy is
-made again) and one task per job, and writes what comes back: the executed notebook, or the
-failed one, atomically into the project's outputs (:func:`publish`). Workers never write the
-project (:mod:`lhs_reports.engine.remote`).
+lhs-reports, sends the project's small files once per worker (with the build's worker plugin,
+which workers joining later get too) and one task per job, and writes what comes back: the
+executed notebook, or the failed one, atomically into the project's outputs (:func:`publish`).
+Workers never write the project (:mod:`lhs_reports.engine.remote`).
 
 Task keys carry the project's identity (a digest of its root and catalogue), the build and the
 job's cache key, so two projects or two builds on one cluster never share a task; the worker
@@ -197,18 +197,16 @@ class _Build:
     def run(self, work: Sequence[Job], on_result: OnResult | None,
             cache_keys: dict[str, str]) -> list[JobResult]:
         self._check_workers()
-        self.client.register_plugin(BuildPlugin(self.build), name=plugin_name(self.build))
         project = project_identity(self.root)
         futures: dict[Future, Job] = {}
         try:
-            snapshot = self.client.submit(
-                _given, project_snapshot(self.root, work), pure=False,
-                key=f"lhs-{project}-{self.build}-project")
+            self.client.register_plugin(BuildPlugin(self.build,
+                                                    project_snapshot(self.root, work)),
+                                        name=plugin_name(self.build))
             for job in work:
                 task = RemoteJob(self.build, job, self.settings, self.identity)
                 key = task_key(project, self.build, job, cache_keys.get(job.key, ""))
-                futures[self.client.submit(run_remote, task, snapshot, key=key,
-                                           pure=False)] = job
+                futures[self.client.submit(run_remote, task, key=key, pure=False)] = job
             results = self._gather(futures, on_result)
             return [results[job.key] for job in work if job.key in results]
         finally:
@@ -325,9 +323,3 @@ def idle_limit(settings: ExecutionSettings) -> float | None:
         return None
     attempt = settings.kernel_timeout + settings.notebook_timeout + 300
     return float(attempt * (settings.retries + 1))
-
-
-def _given(snapshot: ProjectSnapshot) -> ProjectSnapshot:
-    """The project's files as a task's result: the scheduler keeps the task, so a copy lost
-    with a worker is made again."""
-    return snapshot

@@ -95,7 +95,7 @@ class ProjectSnapshot:
 
     The catalogue, every parameter file (pages across organisations read them all) and each
     family's notebook under ``.lhs-notebooks/<family>.ipynb``. Sent to each worker once per
-    build (scattered), not once per task.
+    build (with the build's worker plugin), not once per task.
     """
 
     files: dict[str, bytes]
@@ -156,10 +156,12 @@ class _BuildOnWorker:
 
 
 _builds: dict[str, _BuildOnWorker] = {}
+#: Each build's project files on this worker, put there by its plugin.
+_snapshots: dict[str, ProjectSnapshot] = {}
 _builds_lock = threading.Lock()
 
 
-def thread_kernel(build: str, snapshot: ProjectSnapshot, settings: ExecutionSettings
+def thread_kernel(build: str, settings: ExecutionSettings, worker: str
                   ) -> tuple[WarmKernel, Path]:
     """This worker thread's kernel for ``build`` and the build's folder, created on first use.
 
@@ -169,6 +171,11 @@ def thread_kernel(build: str, snapshot: ProjectSnapshot, settings: ExecutionSett
     with _builds_lock:
         here = _builds.get(build)
         if here is None or here.closed:
+            snapshot = _snapshots.get(build)
+            if snapshot is None:
+                raise BuildError(f"the project's files for build {build} never reached Dask "
+                                 f"worker {worker} (its worker plugin is missing)",
+                                 hint="run the build again; if it recurs, restart the workers")
             here = _builds[build] = _BuildOnWorker(build, snapshot)
         thread = threading.get_ident()
         kernel = here.kernels.get(thread)
@@ -185,11 +192,12 @@ def forget_build(build: str) -> None:
     """Stop ``build``'s kernels on this worker and remove its folder (no other build's)."""
     with _builds_lock:
         here = _builds.pop(build, None)
+        _snapshots.pop(build, None)
     if here is not None:
         here.stop()
 
 
-def run_remote(task: RemoteJob, snapshot: ProjectSnapshot) -> RemoteOutcome:
+def run_remote(task: RemoteJob) -> RemoteOutcome:
     """Run ``task`` on this worker, in the build's private folder; return what it produced.
 
     Nothing is written outside that folder; the notebook files are removed once read.
@@ -198,7 +206,7 @@ def run_remote(task: RemoteJob, snapshot: ProjectSnapshot) -> RemoteOutcome:
 
     worker = get_worker().address
     check_identity(task.identity, worker)
-    kernel, folder = thread_kernel(task.build, snapshot, task.settings)
+    kernel, folder = thread_kernel(task.build, task.settings, worker)
     job = task.job
     thread = threading.get_ident()
     local = dataclasses.replace(
@@ -213,16 +221,24 @@ def run_remote(task: RemoteJob, snapshot: ProjectSnapshot) -> RemoteOutcome:
 
 
 class BuildPlugin(WorkerPlugin):
-    """Registered per build (``lhs-reports-<build>``): when its build ends and removes it, it
-    stops that build's kernels and folder on every worker, and nothing of any other build."""
+    """Registered per build (``lhs-reports-<build>``): brings the build's project files to
+    every worker (those that join later too), and when its build ends and removes it, stops
+    that build's kernels and folder, and nothing of any other build.
 
-    def __init__(self, build: str) -> None:
+    Sent once per worker rather than as a task's input: a task depending on another task's
+    result is placed where that result is, which would put every job on one worker.
+    """
+
+    def __init__(self, build: str, snapshot: ProjectSnapshot) -> None:
         super().__init__()
         self.build = build
+        self.snapshot = snapshot
         self.name = plugin_name(build)
 
     def setup(self, worker: Any) -> None:
-        """Nothing to prepare: kernels are made by the tasks that use them."""
+        # Only kept: the folder and kernels are made by the tasks that use them.
+        with _builds_lock:
+            _snapshots[self.build] = self.snapshot
 
     def teardown(self, worker: Any) -> None:
         # Runs on the worker's event loop: stopping kernels waits for them, so not here.
