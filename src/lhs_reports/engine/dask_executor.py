@@ -141,7 +141,9 @@ def publish(job: Job, outcome: RemoteOutcome, root: Path) -> JobResult:
     if isinstance(recorded, dict) and recorded.get("reads") is not None:
         recorded["reads"] = _relative_reads(recorded["reads"], root)
     target = job.output if result.status == "ok" else job.failed_output
-    _write_atomic(target, json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
+    # As nbformat writes a notebook.
+    text = json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    _write_atomic(target, text)
     if result.status == "ok":
         job.failed_output.unlink(missing_ok=True)
     return result
