@@ -10,10 +10,15 @@ each family on one warm kernel (``--jobs 1``, forced, no site rendered) and prin
   the kernel has not read yet) and the median of the others (a warm kernel);
 - how many data files each report read (what its cache key is checked against at every plan).
 
+With ``--in-process``, only the comparisons themselves are timed in one process (a warm
+kernel), per report: as every report computed them from every trust's tables, and from the
+shared figures; ratios within one run hold on a busy machine where whole reports do not.
+
 The per-report times should not grow with N once the shared work is done once per build; the
 first report on a kernel shows what a new kernel pays. Usage::
 
     .venv/bin/python benchmarks/bench_shared.py --trusts 50 200 --sample 4
+    .venv/bin/python benchmarks/bench_shared.py --trusts 50 200 1000 --in-process
 
 To compare with older code, run the same script with ``PYTHONPATH=/path/to/old/src``.
 """
@@ -83,22 +88,83 @@ def run_reports(root: Path, family: str, sample: list[str]) -> dict[str, object]
             "files": max(files)}
 
 
+def analysis_times(data_dir: Path, sample: list[str]) -> tuple[float, float]:
+    """Median seconds per report of the needs assessment's and priorities' comparisons in one
+    process (a warm kernel): every trust's tables compared directly, as each report did before
+    (tables already kept by the kernel), against the shared figures read from a build's parts.
+    """
+    from lhs_reports.data import load_table, load_trust_data
+    from lhs_reports.data.dictionary import GROUP_MEASURES
+    from lhs_reports.reports import lhs_priorities as lhs
+    from lhs_reports.reports import needs_comparison as peer
+    from lhs_reports.reports.needs_peers import NEEDS_PEERS, peers_for
+    from lhs_reports.reports.shared_figures import (
+        SHARED_ENV,
+        compute_parts,
+        instance_name,
+        step_values,
+    )
+
+    def report(peers: peer.Peers, code: str) -> None:
+        peer.rate_comparison(peers, code)
+        {m: peer.peer_funnel(peers, m) for m in GROUP_MEASURES}
+        peer.population_mix(peers, code)
+
+    def direct(code: str) -> None:
+        report(peer.load_peer_data(data_dir, period_end="2025-03"), code)
+        survey = load_table(data_dir, "lhs_survey")
+        lhs.compare_with_all(lhs.agreement_by_area(survey[survey["trust_code"] == code]),
+                             lhs.agreement_by_area(survey))
+
+    def shared(code: str) -> None:
+        report(peers_for(load_trust_data(data_dir, code), period_end="2025-03"), code)
+        lhs.comparison_with_all(data_dir, code)
+
+    folder = data_dir.parent / "shared"
+    for step, values in ((NEEDS_PEERS, {"period_end": "2025-03"}), (lhs.ALL_AGREEMENT, {})):
+        filled = step_values(step, data_dir, values)
+        parts, _ = compute_parts(step, data_dir, filled)
+        (folder / instance_name(step, filled)).mkdir(parents=True, exist_ok=True)
+        for name, table in parts.items():
+            table.to_parquet(folder / instance_name(step, filled) / f"{name}.parquet")
+    os.environ[SHARED_ENV] = str(folder)
+    times = []
+    for run in (direct, shared):
+        run(sample[0])  # tables and parts read once, as a warm kernel has them
+        each = []
+        for code in sample:
+            started = time.perf_counter()
+            run(code)
+            each.append(time.perf_counter() - started)
+        times.append(statistics.median(each))
+    del os.environ[SHARED_ENV]
+    return times[0], times[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trusts", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--sample", type=int, default=4, help="reports run per family")
+    parser.add_argument("--in-process", action="store_true",
+                        help="only time the comparisons in one process, before and after")
     args = parser.parse_args()
     import lhs_reports
 
     print(f"lhs-reports from {Path(lhs_reports.__file__).parent}")
-    print(f"{'N':>5}  {'family':<17} {'shared (s)':>10} {'first (s)':>10} {'warm (s)':>9} "
-          f"{'files read':>10}")
+    if not args.in_process:
+        print(f"{'N':>5}  {'family':<17} {'shared (s)':>10} {'first (s)':>10} {'warm (s)':>9} "
+              f"{'files read':>10}")
     for n in args.trusts:
         with tempfile.TemporaryDirectory(prefix="lhs-bench-shared-") as tmp:
             root = Path(tmp)
             os.environ["LHS_REPORTS_PROJECT"] = str(root)
             codes = make_project(root, n)
             sample = codes[:: max(1, len(codes) // args.sample)][: args.sample]
+            if args.in_process:
+                before, after = analysis_times(root / "data", sample)
+                print(f"{n:>5}  comparisons per report, one process: every trust's tables "
+                      f"{before:.3f} s, shared figures {after:.3f} s", flush=True)
+                continue
             for family in FAMILIES:
                 got = run_reports(root, family, sample)
                 shared = "-" if got["shared"] is None else f"{got['shared']:.2f}"
