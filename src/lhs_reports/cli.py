@@ -80,9 +80,9 @@ def _plan_shared(project: Any, planned: Any, *, force: bool) -> None:
     from lhs_reports.engine.shared_steps import plan_steps
 
     for step in plan_steps(project, planned, force=force):
-        then = "; its reports are checked again once it has run" if step.run else ""
-        print(f"{'run ' if step.run else 'skip'}  shared figures {step.label}  {step.reason}"
-              f"{then}")
+        # Not a "run"/"skip" line: those are reports, one each.
+        then = ": computed first, then its reports are checked again" if step.run else ""
+        print(f"shared figures {step.label}: {step.reason}{then}")
 
 
 def _build(args: argparse.Namespace) -> int:
