@@ -240,3 +240,28 @@ def test_a_build_computes_the_shared_figures_once_and_reruns_only_the_reports_th
     assert len(said) == 1 and said[0].endswith("changed: everyone")
     assert ran == sorted(CODES)
     assert os.environ.get(SHARED_ENV) is None
+
+
+def test_a_shared_step_that_fails_leaves_no_figures_so_each_report_meets_the_error(
+        tmp_path, monkeypatch):
+    from lhs_reports.engine import shared_steps
+    from lhs_reports.errors import DataError
+
+    root = _probe_project(tmp_path / "project")
+    monkeypatch.setenv(PROJECT_ENV, str(root))
+
+    def broken(data_dir: Path) -> dict[str, pd.DataFrame]:
+        raise DataError("the survey is unreadable", field="score", hint="fix it")
+
+    step = SharedStep(lhs.ALL_AGREEMENT.name, ("lhs_priorities",), (), ("everyone",), broken)
+    project = load_project(root)
+    said: list[str] = []
+    run_shared_steps(project, plan_build(project), say=said.append)  # the real step first
+    folder = next((root / "outputs" / ".cache" / "shared").iterdir())
+    assert (folder / "everyone.parquet").is_file()
+    monkeypatch.setattr(shared_steps, "steps_for", lambda notebook: [step])
+    planned = run_shared_steps(project, plan_build(project, force=True), force=True,
+                               say=said.append)
+    assert "failed (DataError: the survey is unreadable; fix it)" in said[-1]
+    assert not folder.exists()  # no stale figures for a report to read
+    assert all(item.run for item in planned)

@@ -11,6 +11,11 @@ The activity is the latest year's, so a trust whose monthly activity does not co
 months to the page's period (a new trust, a gap, data ending early), or with no residents, is
 left out of the all-trust rate and the funnels, and the page says who and why
 (:attr:`PeerData.left_out`), rather than comparing part of a year with whole years.
+
+The functions here take :class:`Peers`: :class:`PeerData` (every trust's tables, as
+:func:`load_peer_data` reads them) or, in a report, one trust's tables with the figures computed
+once for all trusts (:func:`lhs_reports.reports.needs_peers.peers_for`); the numbers are the
+same.
 """
 
 from __future__ import annotations
@@ -111,9 +116,13 @@ class PeerData:
         (quintiles sorted; ethnic groups in the data dictionary's order)."""
         return {column: mix_totals(self.population, column) for column in MIX_COLUMNS}
 
+    @cached_property
+    def _ratios_by_measure(self) -> dict[str, pd.DataFrame]:
+        return {}
+
     def ratios(self, measure: str) -> pd.DataFrame:
         """:func:`standardised_ratios` of ``measure``, computed once per measure."""
-        found: dict[str, pd.DataFrame] = self.__dict__.setdefault("_ratios", {})
+        found = self._ratios_by_measure
         if measure not in found:
             found[measure] = _ratios(self.comparators, measure)
         return found[measure]
