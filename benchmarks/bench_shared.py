@@ -10,6 +10,10 @@ each family on one warm kernel (``--jobs 1``, forced, no site rendered) and prin
   the kernel has not read yet) and the median of the others (a warm kernel);
 - how many data files each report read (what its cache key is checked against at every plan).
 
+With ``--one-changed``, every report is built, then one trust's files change three ways (a
+month outside the comparison year, a survey answer that leaves who agrees as it was, its
+population) and the reports each family would run again are counted.
+
 With ``--in-process``, only the comparisons themselves are timed in one process (a warm
 kernel), per report: as every report computed them from every trust's tables, and from the
 shared figures; ratios within one run hold on a busy machine where whole reports do not.
@@ -19,6 +23,7 @@ first report on a kernel shows what a new kernel pays. Usage::
 
     .venv/bin/python benchmarks/bench_shared.py --trusts 50 200 --sample 4
     .venv/bin/python benchmarks/bench_shared.py --trusts 50 200 1000 --in-process
+    .venv/bin/python benchmarks/bench_shared.py --trusts 12 --one-changed
 
 To compare with older code, run the same script with ``PYTHONPATH=/path/to/old/src``.
 """
@@ -30,6 +35,7 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -141,10 +147,78 @@ def analysis_times(data_dir: Path, sample: list[str]) -> tuple[float, float]:
     return times[0], times[1]
 
 
+def _plan(root: Path, **options: object) -> tuple[object, object]:
+    """The project and its plan, with the shared figures computed first as a build does
+    (on code from before them, the plan alone)."""
+    from lhs_reports.engine.build import plan_build
+    from lhs_reports.engine.plan import load_project
+
+    project = load_project(root)
+    planned = plan_build(project, **options)
+    try:
+        from lhs_reports.engine.shared_steps import run_shared_steps
+    except ImportError:  # code from before the shared figures
+        return project, planned
+    return project, run_shared_steps(project, planned, say=lambda line: None)
+
+
+def _build_all(root: Path) -> None:
+    from lhs_reports.engine.build import execute_jobs
+    from lhs_reports.engine.cache import MANIFEST, Manifest
+
+    project, planned = _plan(root)
+    execute_jobs(project, planned, planned, Manifest(project.outputs / MANIFEST),
+                 executor="local", jobs=None, settings=None, scheduler=None,
+                 progress_plain=True)
+
+
+def one_changed(root: Path, codes: list[str]) -> None:
+    """Build every report, then change one trust's files in three ways and print how many
+    reports of each family a build would run again after each."""
+    import pandas as pd
+
+    _build_all(root)
+    code = codes[len(codes) // 2]
+
+    def edit(table: str, how: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[], None]:
+        def run() -> None:
+            path = root / "data" / table / f"{code}.parquet"
+            how(pd.read_parquet(path)).to_parquet(path, index=False)
+        return run
+
+    def older_month(frame: pd.DataFrame) -> pd.DataFrame:
+        first = frame["month"] == frame["month"].min()  # outside the comparison year
+        return frame.assign(admissions=frame["admissions"].where(~first,
+                                                                 frame["admissions"] + 1))
+
+    def same_agreement(frame: pd.DataFrame) -> pd.DataFrame:
+        # A 5 becomes a 4: nobody changes whether they agree.
+        five = frame.index[frame["score"] == 5][:1]
+        return frame.assign(score=frame["score"].where(~frame.index.isin(five), 4))
+
+    def more_residents(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(population=frame["population"] + 1)
+
+    for label, change in (
+            (f"{code}'s activity in its oldest month", edit("activity_monthly", older_month)),
+            (f"{code}'s survey: a 5 becomes a 4", edit("lhs_survey", same_agreement)),
+            (f"{code}'s population", edit("population", more_residents))):
+        change()
+        _, planned = _plan(root)
+        runs = {family: f"{sum(p.run for p in planned if p.job.family.id == family)} of "
+                f"{sum(p.job.family.id == family for p in planned)}" for family in FAMILIES}
+        print(f"  {label}: " + ", ".join(f"{family} {runs[family]}" for family in FAMILIES),
+              flush=True)
+        _build_all(root)  # the cache brought up to date before the next change
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trusts", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--sample", type=int, default=4, help="reports run per family")
+    parser.add_argument("--one-changed", action="store_true",
+                        help="build every report, then count the re-runs after one trust's "
+                        "files change")
     parser.add_argument("--in-process", action="store_true",
                         help="only time the comparisons in one process, before and after")
     args = parser.parse_args()
@@ -160,6 +234,10 @@ def main() -> None:
             os.environ["LHS_REPORTS_PROJECT"] = str(root)
             codes = make_project(root, n)
             sample = codes[:: max(1, len(codes) // args.sample)][: args.sample]
+            if args.one_changed:
+                print(f"{n} trusts, reports run again after one change:", flush=True)
+                one_changed(root, codes)
+                continue
             if args.in_process:
                 before, after = analysis_times(root / "data", sample)
                 print(f"{n:>5}  comparisons per report, one process: every trust's tables "
