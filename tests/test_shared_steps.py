@@ -265,3 +265,23 @@ def test_a_shared_step_that_fails_leaves_no_figures_so_each_report_meets_the_err
     assert "failed (DataError: the survey is unreadable; fix it)" in said[-1]
     assert not folder.exists()  # no stale figures for a report to read
     assert all(item.run for item in planned)
+
+
+def test_organisations_settings_are_read_once_and_each_caller_gets_its_own(tmp_path,
+                                                                         monkeypatch):
+    from lhs_reports import params
+
+    root = _probe_project(tmp_path / "project")
+    parsed = []
+    real = params.load_parameters
+    monkeypatch.setattr(params, "load_parameters",
+                        lambda path, schema="trust": parsed.append(path) or real(path, schema))
+    first = params.organisation_settings(root)
+    first["TAH"].targets["crisis_24h"] = 1.0  # a report changing its copy
+    second = params.organisation_settings(root)
+    assert len(parsed) == len(CODES)  # each file parsed once
+    assert second["TAH"].targets == {}
+    (root / "params" / "trusts" / "TAH.yaml").write_text(
+        "trust_code: TAH\ntrust_name: Tarnhill Trust\n")
+    assert params.organisation_settings(root)["TAH"].trust_name == "Tarnhill Trust"
+    assert len(parsed) == len(CODES) + 1
