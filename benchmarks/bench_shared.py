@@ -240,7 +240,7 @@ def main() -> None:
     import lhs_reports
 
     print(f"lhs-reports from {Path(lhs_reports.__file__).parent}")
-    if not args.in_process:
+    if not (args.in_process or args.one_changed):
         print(f"{'N':>5}  {'family':<17} {'shared (s)':>10} {'first (s)':>10} {'warm (s)':>9} "
               f"{'files read':>10}")
     for n in args.trusts:
