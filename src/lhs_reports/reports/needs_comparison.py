@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -428,7 +428,7 @@ def population_mix(peers: Peers, trust_code: str) -> pd.DataFrame:
 
 
 #: The population's columns whose mix a needs assessment compares with all trusts'.
-MIX_COLUMNS: tuple[str, ...] = ("imd_quintile", "ethnic_group")
+MIX_COLUMNS: tuple[Literal["imd_quintile", "ethnic_group"], ...] = ("imd_quintile", "ethnic_group")
 
 
 def mix_totals(population: pd.DataFrame, column: str) -> pd.Series:
