@@ -69,9 +69,20 @@ def _plan(args: argparse.Namespace) -> int:
               + (f"; period to {period}" if period else ""))
     for line in planned.not_run:
         print(line.line)
+    _plan_shared(project, planned, force=args.force)
     runs = sum(p.run for p in planned)
     print(f"{runs} to run, {len(planned) - runs} to skip")
     return 0
+
+
+def _plan_shared(project: Any, planned: Any, *, force: bool) -> None:
+    """A line per shared computation the plan's reports read (run before them in a build)."""
+    from lhs_reports.engine.shared_steps import plan_steps
+
+    for step in plan_steps(project, planned, force=force):
+        # Not a "run"/"skip" line: those are reports, one each.
+        then = ": computed first, then its reports are checked again" if step.run else ""
+        print(f"shared figures {step.label}: {step.reason}{then}")
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -542,6 +542,24 @@ def iter_parameter_sets(project: str | Path, catalogue: Catalogue
             yield family, path, params
 
 
+#: Organisations' parameter files read in this process, by path: (size, mtime, settings).
+_settings_kept: dict[str, tuple[int, int, TrustParameters]] = {}
+
+
+def _kept_settings(path: Path) -> TrustParameters:
+    """One organisation's parameter file, read and validated once per process (a warm kernel
+    runs many reports, each naming every organisation) while it is unchanged; each caller
+    gets its own copy of the settings."""
+    stat = path.stat()
+    kept = _settings_kept.get(str(path))
+    if kept is None or kept[:2] != (stat.st_size, stat.st_mtime_ns):
+        params = load_parameters(path, "trust")
+        assert isinstance(params, TrustParameters)
+        kept = (stat.st_size, stat.st_mtime_ns, params)
+        _settings_kept[str(path)] = kept
+    return kept[2].model_copy(deep=True)
+
+
 def organisation_settings(project: str | Path | None = None) -> dict[str, TrustParameters]:
     """Every organisation's own settings, by organisation code, from the parameter files of
     the catalogue's per-trust families: the one place a trust's name, targets and change month
@@ -563,8 +581,7 @@ def organisation_settings(project: str | Path | None = None) -> dict[str, TrustP
         files = parameter_files(root, family)
         reads.record_glob(root, family.parameters, files)
         for path in files:
-            params = load_parameters(path, "trust")
-            assert isinstance(params, TrustParameters)
+            params = _kept_settings(path)
             seen = found.get(params.trust_code)
             if seen is not None and seen[0].resolve() != path.resolve():
                 raise ParameterError(

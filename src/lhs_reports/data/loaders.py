@@ -28,7 +28,7 @@ from lhs_reports.errors import DataError
 from lhs_reports.params import load_catalogue
 
 __all__ = ["TrustData", "load_table", "load_trust_data", "read_table_file",
-           "resolve_data_dir"]
+           "resolve_data_dir", "view_of"]
 
 
 def resolve_data_dir(data_dir: str | Path | None) -> Path:
@@ -97,9 +97,30 @@ def load_table(data_dir: str | Path, name: str, *, organisation: str | None = No
     stats = [(path, path.stat()) for path in files]
     stamps = tuple((str(path), stat.st_mtime_ns, stat.st_size) for path, stat in stats)
     try:
-        return _load_validated(stamps, name, organisation).copy()
+        return view_of(_load_validated(stamps, name, organisation))
     except DataError as error:  # a database's extract: name the table or query, not the file
         raise with_origin(error, folder, name) from None
+
+
+#: pandas 3 always copies on write: a shallow copy is then a view that a caller may change
+#: freely without changing the kept table. Before, only a deep copy is safe.
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or bool(
+    getattr(pd.options.mode, "copy_on_write", False) is True)
+
+
+def view_of(table: pd.DataFrame) -> pd.DataFrame:
+    """A kept ``table`` as a caller gets it: a view (no data copied) under copy-on-write,
+    else a copy, so every report in a warm kernel reads the same arrays once.
+
+    Examples
+    --------
+    >>> kept = pd.DataFrame({"n": [1, 2]})
+    >>> mine = view_of(kept)
+    >>> mine.loc[0, "n"] = 99
+    >>> int(kept.loc[0, "n"])
+    1
+    """
+    return table.copy(deep=not _COPY_ON_WRITE)
 
 
 @lru_cache(maxsize=32)

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ from lhs_reports.data.locations import PROJECT_ENV
 READS_METADATA = "lhs_reports"
 
 _log: dict[tuple[str, ...], dict[str, Any]] = {}
+#: Lists collecting the lookups recorded inside :func:`recording` blocks (innermost last).
+_collectors: list[list[dict[str, Any]]] = []
 
 
 def _stored(folder: Path, root: Path | None) -> str:
@@ -94,14 +97,62 @@ def glob_read(folder: Path, pattern: str, files: Sequence[Path], *,
 def record_table(folder: Path, table: str, organisation: str | None,
                  files: Sequence[Path]) -> None:
     """Record that table ``table`` was looked up in ``folder`` and ``files`` answered."""
-    read = table_read(folder, table, organisation, files)
-    _log[("table", read["folder"], table, organisation or "")] = read
+    _keep(table_read(folder, table, organisation, files))
 
 
 def record_glob(folder: Path, pattern: str, files: Sequence[Path]) -> None:
     """Record that ``pattern`` was globbed in ``folder`` and ``files`` were read."""
-    read = glob_read(folder, pattern, files)
-    _log[("glob", read["folder"], pattern)] = read
+    _keep(glob_read(folder, pattern, files))
+
+
+def _log_key(read: dict[str, Any]) -> tuple[str, ...]:
+    if read["kind"] == "table":
+        return ("table", read["folder"], read["table"], read.get("organisation") or "")
+    return ("glob", read["folder"], read["pattern"])
+
+
+def _keep(read: dict[str, Any]) -> None:
+    _log[_log_key(read)] = read
+    for collected in _collectors:
+        collected.append(read)
+
+
+@contextmanager
+def recording() -> Iterator[list[dict[str, Any]]]:
+    """Collect the lookups recorded inside the block (they stay in the log as well), e.g. to
+    remember what a computation memoised for a kernel read, and :func:`replay` it later.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with recording() as inside:
+    ...     record_glob(folder, "*.csv", [])
+    >>> [read["pattern"] for read in inside]
+    ['*.csv']
+    """
+    collected: list[dict[str, Any]] = []
+    _collectors.append(collected)
+    try:
+        yield collected
+    finally:
+        _collectors.remove(collected)
+
+
+def replay(recorded: Iterable[dict[str, Any]]) -> None:
+    """Record ``recorded`` lookups again, as they were (a result computed once per kernel
+    from files that have not changed since is reported as read by every notebook using it)."""
+    for read in recorded:
+        _keep(read)
+
+
+def current_files(read: dict[str, Any], *, root: Path | None = None) -> list[Path]:
+    """The files a recorded lookup would find now (``root``: the project its relative folder
+    belongs to, default ``$LHS_REPORTS_PROJECT``)."""
+    folder = Path(read["folder"])
+    if not folder.is_absolute():
+        folder = (root if root is not None else _project_root() or Path.cwd()) / folder
+    return _answer(read, folder)
 
 
 def take() -> list[dict[str, Any]]:

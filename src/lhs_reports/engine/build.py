@@ -37,6 +37,7 @@ from lhs_reports.engine.requirements import (
 from lhs_reports.engine.schedule import longest_first
 from lhs_reports.engine.shard_folder import sibling_assignment, write_shard
 from lhs_reports.engine.shards import Shard, assign_shards
+from lhs_reports.engine.shared_steps import run_shared_steps
 from lhs_reports.errors import BuildError, DataError
 from lhs_reports.site.provenance import git_version
 
@@ -259,6 +260,7 @@ def run_build(project: Project, *, executor: ExecutorName = "local", jobs: int |
         history = previous_history(project, history_file)
         started = dt.datetime.now(dt.UTC)
         planned = plan_build(project, families=families, only=only, force=force)
+        planned = run_shared_steps(project, planned, force=force)
         manifest = Manifest(project.outputs / MANIFEST)
         ran = execute_jobs(project, planned, planned, manifest, **execution)
         return publish_build(project, planned, ran, manifest, started=started,
@@ -316,6 +318,7 @@ def _run_shard(project: Project, shard: Shard, *, families: list[str] | None,
     """Plan the whole build, execute shard ``shard``'s jobs and write its folder."""
     started = dt.datetime.now(dt.UTC)
     planned = plan_build(project, families=families, only=only, force=force)
+    planned = run_shared_steps(project, planned, force=force)
     manifest = Manifest(project.outputs / MANIFEST)
     keys = [p.job.key for p in planned]
     # Before anything runs: the durations every shard machine restored, not this one's new ones;

@@ -27,16 +27,20 @@ from papermill.exceptions import PapermillExecutionError
 
 from lhs_reports.data.locations import PROJECT_ENV
 from lhs_reports.data.reads import READS_METADATA
+from lhs_reports.data.source import OUTPUTS
 from lhs_reports.engine.kernels import KernelDied, WarmKernel
 from lhs_reports.engine.outcome import ExecutionSettings, JobResult
 from lhs_reports.engine.plan import Job
 from lhs_reports.errors import LhsReportsError
+from lhs_reports.reports.shared_figures import SHARED_DIR, SHARED_ENV
 from lhs_reports.results import records_from_notebook
 
 
 def kernel_environment(root: Path) -> dict[str, str]:
-    """Environment the kernels get: where the project is, a non-interactive backend."""
-    return {PROJECT_ENV: str(root), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+    """Environment the kernels get: where the project is and its build's shared figures
+    (:mod:`lhs_reports.engine.shared_steps`), a non-interactive backend."""
+    return {PROJECT_ENV: str(root), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
+            SHARED_ENV: str(Path(root) / OUTPUTS / SHARED_DIR)}
 
 
 def error_summary(exc: BaseException) -> str:

@@ -10,6 +10,7 @@ all-organisation share.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,6 +19,7 @@ from lhs_reports.data.dictionary import PRIORITY_AREAS
 from lhs_reports.disclosure import NHS_DIGITAL_SDC, DisclosureRule, safe_percentage
 from lhs_reports.errors import DataError
 from lhs_reports.reports.formatting import interval_text, number_text, percent_text
+from lhs_reports.reports.shared_figures import SharedStep, shared_parts
 from lhs_reports.stats.rates import wilson_interval
 
 AGREE_FROM = 4
@@ -99,6 +101,31 @@ def compare_with_all(mine: pd.DataFrame, everyone: pd.DataFrame) -> pd.DataFrame
                                                table["value_all"])
     table["gap"] = table["value"] - table["value_all"]
     return table
+
+
+def compute_all_agreement(data_dir: Path) -> dict[str, pd.DataFrame]:
+    """:data:`ALL_AGREEMENT`'s computation: the whole survey's agreement by area."""
+    from lhs_reports.data.loaders import load_table
+
+    everyone = agreement_by_area(load_table(data_dir, "lhs_survey"))
+    return {"everyone": everyone.rename_axis("priority_area").reset_index()}
+
+
+#: All organisations' agreement by area, shared by every organisation's report.
+ALL_AGREEMENT = SharedStep(name="lhs_priorities_all", notebooks=("lhs_priorities",),
+                           parameters=(), parts=("everyone",), compute=compute_all_agreement)
+
+
+def comparison_with_all(data_dir: str | Path, organisation: str) -> pd.DataFrame:
+    """:func:`compare_with_all` for ``organisation``: its own survey rows (only its file where
+    the survey is a folder of per-organisation files) against all organisations' agreement,
+    computed once (:data:`ALL_AGREEMENT`, by the build or this kernel), not once per report.
+    """
+    from lhs_reports.data.loaders import load_table
+
+    everyone = shared_parts(ALL_AGREEMENT, data_dir)["everyone"].set_index("priority_area")
+    mine = load_table(data_dir, "lhs_survey", organisation=organisation)
+    return compare_with_all(agreement_by_area(mine), everyone)
 
 
 def top_priorities(comparison: pd.DataFrame, n: int = 3) -> list[str]:

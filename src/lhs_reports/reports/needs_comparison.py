@@ -11,6 +11,11 @@ The activity is the latest year's, so a trust whose monthly activity does not co
 months to the page's period (a new trust, a gap, data ending early), or with no residents, is
 left out of the all-trust rate and the funnels, and the page says who and why
 (:attr:`PeerData.left_out`), rather than comparing part of a year with whole years.
+
+The functions here take :class:`Peers`: :class:`PeerData` (every trust's tables, as
+:func:`load_peer_data` reads them) or, in a report, one trust's tables with the figures computed
+once for all trusts (:func:`lhs_reports.reports.needs_peers.peers_for`); the numbers are the
+same.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -46,6 +51,31 @@ MEASURE_LABELS: dict[str, str] = {
 ALL_TRUSTS = "All trusts"
 
 
+class Peers(Protocol):
+    """What a needs assessment compares a trust with: :class:`PeerData` (every trust's tables,
+    figures computed from them) or :class:`~lhs_reports.reports.needs_peers.TrustPeers` (one
+    trust's tables and the figures computed once for all trusts, by the build or the kernel).
+    """
+
+    trusts: pd.DataFrame
+    left_out: Mapping[str, str]
+
+    @property
+    def pooled(self) -> pd.DataFrame: ...
+
+    @property
+    def compared_codes(self) -> frozenset[str]: ...
+
+    @property
+    def mix(self) -> dict[str, pd.Series]: ...
+
+    def ratios(self, measure: str) -> pd.DataFrame: ...
+
+    def of(self, trust_code: str) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+    def compared(self, trust_code: str) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class PeerData:
     """Every trust's population and latest-year activity by group: the comparators."""
@@ -66,6 +96,36 @@ class PeerData:
         """:attr:`ages_by_trust` of the trusts compared (those not left out)."""
         ages = self.ages_by_trust
         return ages.loc[~ages["trust_code"].astype(str).isin(list(self.left_out))]
+
+    @cached_property
+    def pooled(self) -> pd.DataFrame:
+        """:attr:`comparators` summed over the trusts: the all-trust age profile (one row per
+        age band, ``trust_code`` "All trusts")."""
+        return (self.comparators.drop(columns="trust_code")
+                .groupby("age_band", as_index=False, sort=False, observed=True).sum()
+                .assign(trust_code=ALL_TRUSTS))
+
+    @cached_property
+    def compared_codes(self) -> frozenset[str]:
+        """The codes of the trusts compared."""
+        return frozenset(self.comparators["trust_code"].astype(str))
+
+    @cached_property
+    def mix(self) -> dict[str, pd.Series]:
+        """All trusts' residents by deprivation quintile and by ethnic group, in reading order
+        (quintiles sorted; ethnic groups in the data dictionary's order)."""
+        return {column: mix_totals(self.population, column) for column in MIX_COLUMNS}
+
+    @cached_property
+    def _ratios_by_measure(self) -> dict[str, pd.DataFrame]:
+        return {}
+
+    def ratios(self, measure: str) -> pd.DataFrame:
+        """:func:`standardised_ratios` of ``measure``, computed once per measure."""
+        found = self._ratios_by_measure
+        if measure not in found:
+            found[measure] = _ratios(self.comparators, measure)
+        return found[measure]
 
     def of(self, trust_code: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         """One trust's population and activity rows."""
@@ -166,23 +226,20 @@ def rates_from_ages(ages: pd.DataFrame, *, by: str,
     return pd.concat(frames, ignore_index=True)
 
 
-def rate_comparison(peers: PeerData, trust_code: str) -> pd.DataFrame:
+def rate_comparison(peers: Peers, trust_code: str) -> pd.DataFrame:
     """The trust's DSR for every measure beside the all-trust DSR, and how they compare
     (Fingertips' rule: significantly different when the all-trust rate lies outside the trust's
     95% interval). The all-trust rate is of the trusts compared; a trust left out of the
     comparisons has its own rates and ``comparison`` "left out"."""
     from lhs_reports.stats.compare import benchmark_comparison
 
-    ages = peers.ages_by_trust
-    mine = rates_from_ages(ages.loc[ages["trust_code"] == trust_code],
+    population, by_group = peers.of(trust_code)
+    mine = rates_from_ages(age_profile(population, by_group, by="trust_code"),
                            by="trust_code").set_index("measure")
-    pooled = (peers.comparators.drop(columns="trust_code")
-              .groupby("age_band", as_index=False, sort=False, observed=True).sum()
-              .assign(trust_code=ALL_TRUSTS))
     left_out = trust_code in peers.left_out
     # The trust alone among the comparators: "all trusts" is its own rate, no comparison.
-    alone = set(peers.comparators["trust_code"].astype(str)) <= {trust_code}
-    everyone = rates_from_ages(pooled, by="trust_code").set_index("measure")
+    alone = peers.compared_codes <= {trust_code}
+    everyone = rates_from_ages(peers.pooled, by="trust_code").set_index("measure")
     rows = []
     for measure in GROUP_MEASURES:
         row, benchmark = mine.loc[measure], everyone.loc[measure, "value"]
@@ -226,7 +283,7 @@ def rate_comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def standardised_ratios(peers: PeerData, measure: str) -> pd.DataFrame:
+def standardised_ratios(peers: Peers, measure: str) -> pd.DataFrame:
     """Observed and expected counts per trust, expected at the all-trust age-specific rates.
 
     Returns one row per trust compared (indexed by trust code, sorted; trusts left out are not
@@ -235,7 +292,11 @@ def standardised_ratios(peers: PeerData, measure: str) -> pd.DataFrame:
     :func:`lhs_reports.stats.standardise.indirectly_standardised_ratio` computes it for one area,
     here for every trust at once.
     """
-    ages = peers.comparators
+    return peers.ratios(measure)
+
+
+def _ratios(ages: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """:func:`standardised_ratios` from the compared trusts' age profiles."""
     reference = ages.groupby("age_band", sort=False, observed=True)[
         ["population", measure]].sum()
     band_rate = reference[measure] / reference["population"]
@@ -248,7 +309,7 @@ def standardised_ratios(peers: PeerData, measure: str) -> pd.DataFrame:
     return frame.sort_index()
 
 
-def peer_funnel(peers: PeerData, measure: str):
+def peer_funnel(peers: Peers, measure: str):
     """PHE-style funnel of indirectly standardised ratios (×100) with exact Poisson limits at
     95% and 99.8%, one point per trust."""
     from lhs_reports.stats.funnel import ratio_funnel
@@ -330,7 +391,7 @@ def has_peers(funnel: Any) -> bool:
     return len(funnel.points) > 1
 
 
-def population_mix(peers: PeerData, trust_code: str) -> pd.DataFrame:
+def population_mix(peers: Peers, trust_code: str) -> pd.DataFrame:
     """The catchment's deprivation and ethnicity mix beside all trusts' (shares of residents).
 
     Returns one row per deprivation quintile and ethnic group with the trust's share, the share
@@ -341,7 +402,7 @@ def population_mix(peers: PeerData, trust_code: str) -> pd.DataFrame:
     --------
     >>> pop = pd.DataFrame({"trust_code": ["A", "A", "B", "B"], "imd_quintile": [1, 5, 1, 5],
     ...                     "ethnic_group": ["White"] * 4, "population": [30, 70, 50, 50]})
-    >>> peers = PeerData(pd.DataFrame(), pop, pd.DataFrame())
+    >>> peers = PeerData(pd.DataFrame(), pop, pd.DataFrame({"trust_code": []}))
     >>> mix = population_mix(peers, "A")
     >>> mix[["group", "trust_share", "all_share"]].iloc[:2].to_dict("records")
     [{'group': '1 (most deprived)', 'trust_share': 30.0, 'all_share': 40.0},
@@ -350,15 +411,11 @@ def population_mix(peers: PeerData, trust_code: str) -> pd.DataFrame:
     from lhs_reports.reports.needs_inequality import segment_label
 
     rows = []
-    mine = peers.population.loc[peers.population["trust_code"] == trust_code]
-    for column, title in (("imd_quintile", "Deprivation quintile"),
-                          ("ethnic_group", "Ethnic group")):
-        # Quintiles in order; ethnic groups in the data dictionary's (the ONS listing), never
-        # the order a file lists them in.
-        order = (sorted(peers.population[column].unique()) if column == "imd_quintile"
-                 else dictionary_order(column, peers.population[column]))
+    mine = peers.of(trust_code)[0]
+    for column, title in zip(MIX_COLUMNS, ("Deprivation quintile", "Ethnic group"),
+                             strict=True):
         trust = mine.groupby(column)["population"].sum()
-        everyone = peers.population.groupby(column)["population"].sum().reindex(order)
+        everyone = peers.mix[column]
         trust_share = trust.reindex(everyone.index, fill_value=0) / trust.sum() * 100
         all_share = everyone / everyone.sum() * 100
         for value in everyone.index:
@@ -368,6 +425,25 @@ def population_mix(peers: PeerData, trust_code: str) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame["difference"] = (frame["trust_share"] - frame["all_share"]).round(1)
     return frame
+
+
+#: The population's columns whose mix a needs assessment compares with all trusts'.
+MIX_COLUMNS: tuple[Literal["imd_quintile", "ethnic_group"], ...] = ("imd_quintile", "ethnic_group")
+
+
+def mix_totals(population: pd.DataFrame, column: str) -> pd.Series:
+    """Residents by ``column``'s groups, in reading order: quintiles sorted, ethnic groups in
+    the data dictionary's (the ONS listing), never the order a file lists them in.
+
+    Examples
+    --------
+    >>> pop = pd.DataFrame({"imd_quintile": [5, 1, 5], "population": [10, 20, 30]})
+    >>> mix_totals(pop, "imd_quintile").to_dict()
+    {1: 20, 5: 40}
+    """
+    order = (sorted(population[column].unique()) if column == "imd_quintile"
+             else dictionary_order(column, population[column]))
+    return population.groupby(column)["population"].sum().reindex(order)
 
 
 def population_mix_table(mix: pd.DataFrame) -> pd.DataFrame:
