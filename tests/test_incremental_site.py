@@ -43,10 +43,11 @@ def _executed(job: Job, text: str) -> None:
     nbformat.write(notebook, job.output)
 
 
-def _results(jobs: list[Job], admissions: dict[str, int]) -> list[JobResult]:
+def _results(jobs: list[Job], signals: dict[str, str]) -> list[JobResult]:
+    """Each job records one SPC signal: common cause unless ``signals`` says otherwise."""
     return [JobResult(job.key, "ok", 1.0, records=[
-        {"name": "admissions", "value": admissions.get(job.param_id, 60), "unit": "",
-         "label": "Admissions"}]) for job in jobs]
+        {"name": "crisis_24h_variation", "value": signals.get(job.param_id, "common_cause"),
+         "unit": "", "label": ""}]) for job in jobs]
 
 
 class Renders:
@@ -93,9 +94,9 @@ def handmade(tmp_path) -> tuple[Any, list[Job]]:
     return project, jobs
 
 
-def _render(project: Any, jobs: list[Job], admissions: dict[str, int] | None = None, *,
+def _render(project: Any, jobs: list[Job], signals: dict[str, str] | None = None, *,
             cache: bool = True) -> SiteRender:
-    return render_site_report(project, jobs, _results(jobs, admissions or {}),
+    return render_site_report(project, jobs, _results(jobs, signals or {}),
                               renderer="builtin", render_cache=cache)
 
 
@@ -125,19 +126,19 @@ def test_one_trust_s_new_notebook_renders_its_page_again_and_nothing_else(
     assert "RX4 now" in (project.site_dir / "trust" / "RX4.html").read_text()
 
 
-def test_a_trust_s_new_figures_render_its_page_and_the_pages_that_show_them(
+def test_a_trust_s_new_figures_render_only_the_pages_that_show_them(
         handmade, renders, frozen_clock):
     project, jobs = handmade
     first = _render(project, jobs)
+    _render(project, jobs, {"RX4": "concern_low"})  # the first publication with a history
     renders.names.clear()
-    second = _render(project, jobs, {"RX4": 95})
-    # Its organisation page shows the figure and What's new lists the change; every
-    # organisation page names the previous publication, so a new one changes them all. No
-    # report page shows the records (their notebooks are the same), nor do the methods.
-    assert {"trusts/RX4", "trusts/TAH", "whats-new"} <= renders.names
-    assert not {name for name in renders.names
-                if name.startswith(("trust/", "across/", "methods", "guides"))}
-    assert second.pages_rendered == len(renders.names) < first.pages_rendered
+    third = _render(project, jobs, {"RX4": "improvement_high"})
+    # RX4's page lists its change and What's new the publication's; the other organisations'
+    # pages say "no change" as before, and no report page shows the records (their notebooks
+    # are the same).
+    assert renders.names == {"trusts/RX4", "whats-new"}
+    assert "special cause improvement" in (project.site_dir / "trusts" / "RX4.html").read_text()
+    assert third.pages_rendered == 2 and third.pages_reused == first.pages_rendered - 2
 
 
 def test_a_new_template_renders_every_page_again(handmade, renders, frozen_clock):
@@ -159,11 +160,11 @@ def test_the_incremental_site_is_byte_for_byte_a_full_render(handmade, frozen_cl
     project, jobs = handmade
     _render(project, jobs)
     _executed(next(j for j in jobs if j.key == "trust/TAH"), "TAH now: 70 admissions")
-    incremental = _render(project, jobs, {"RW5": 12})
+    incremental = _render(project, jobs, {"RW5": "concern_high"})
     assert incremental.pages_reused
     kept = project.root / "incremental-site"
     shutil.copytree(project.site_dir, kept)
-    full = _render(project, jobs, {"RW5": 12}, cache=False)
+    full = _render(project, jobs, {"RW5": "concern_high"}, cache=False)
     assert full.pages_reused == 0 and full.files_reused == 0
     assert _same_files(kept, project.site_dir) == []
 

@@ -158,6 +158,9 @@ def render_site_report(project: Project, jobs: Sequence[Job], results: Sequence[
         # nothing a reader would see has changed
         return SiteRender(project.site_dir, unchanged=True)
     pages = PageCache(cache_dir / "pages", reuse=render_cache)
+    # The page bodies the board packs are made from, so that a pack converts again only the
+    # reports whose notebooks changed.
+    bodies = PageCache(cache_dir / "bodies", reuse=render_cache)
     memo = AuditMemo(cache_dir / "audit", salt=f"{code_digest()}:{NHS_DIGITAL_SDC!r}",
                      reuse=render_cache)
     # A folder of this build's own (no other build's files, no leading dot: Quarto skips
@@ -184,7 +187,7 @@ def render_site_report(project: Project, jobs: Sequence[Job], results: Sequence[
             # From the model, not the rendered HTML: the same packs whichever renderer ran.
             write_board_packs(site, jobs, rendered, cache_dir=project.outputs / ".cache" /
                               "board-packs", workers=workers,
-                              project_templates=project.root / "templates")
+                              project_templates=project.root / "templates", bodies=bodies)
         check_every_page(site, rendered, renderer=chosen)
         audit = check_site(rendered, memo=memo)
         published = publish(rendered, project.site_dir)
@@ -195,6 +198,7 @@ def render_site_report(project: Project, jobs: Sequence[Job], results: Sequence[
     # Only a complete, audited, published site is remembered as current.
     write_text_atomic(key_file, key)
     memo.prune()  # what is no longer on the site
+    bodies.prune()
     if chosen != "quarto":
         pages.prune()
     return SiteRender(published,

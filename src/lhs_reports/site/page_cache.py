@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from importlib import metadata, resources
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from lhs_reports.engine.cache import code_digest
 from lhs_reports.site.model import Page, SiteModel
 from lhs_reports.site.provenance import BUILD_TIME
 
-__all__ = ["PageCache", "page_keys"]
+__all__ = ["PageCache", "body_key", "page_keys"]
 
 #: Bumped when what a key covers or how an entry is stored changes.
 CACHE_VERSION = 1
@@ -59,6 +60,25 @@ def _steady(page: Page) -> dict[str, object]:
     fields["provenance"] = {k: v for k, v in page.provenance.items() if k != BUILD_TIME}
     fields["notebook"] = file_hash(page.notebook) if page.notebook is not None else None
     return fields
+
+
+def body_key(page: Page) -> str:
+    """A digest of what a page's body (without the site's header and footer) is made from:
+    its name, kind and Markdown or executed notebook, the code and the libraries.
+
+    Examples
+    --------
+    >>> body_key(Page("a", "A", "markdown", "x")) == body_key(Page("a", "B", "markdown", "x"))
+    True
+    >>> body_key(Page("a", "A", "markdown", "x")) == body_key(Page("a", "A", "markdown", "y"))
+    False
+    """
+    payload = {"version": CACHE_VERSION, "name": page.name, "kind": page.kind,
+               "markdown": page.markdown,
+               "notebook": file_hash(page.notebook) if page.notebook is not None else None,
+               "code": code_digest(),
+               "libraries": {name: _version(name) for name in _RENDERING_LIBRARIES}}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def page_keys(site: SiteModel, project_templates: Path | None) -> list[str]:
@@ -161,6 +181,23 @@ class PageCache:
             os.replace(tmp, self.folder / key)
         except OSError:
             return
+
+    def bodies(self, body_of: Callable[[Page], str]) -> Callable[[Page], str]:
+        """``body_of`` (:func:`~lhs_reports.site.builtin.page_bodies`) remembered here by
+        :func:`body_key`: the board packs convert a report's notebook only when it changed."""
+
+        def cached(page: Page) -> str:
+            key = body_key(page)
+            stored = self.get(key)
+            if stored is not None:
+                self.reused += 1
+                return stored.decode("utf-8")
+            body = body_of(page)
+            self.put(key, body.encode("utf-8"))
+            self.rendered += 1
+            return body
+
+        return cached
 
     def prune(self) -> None:
         """Remove entries this build did not use (pages gone, or made from older inputs)."""
