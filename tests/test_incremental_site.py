@@ -205,3 +205,43 @@ def test_a_corrupt_cache_entry_is_rendered_again_and_a_forged_one_is_audited(
     (project.outputs / ".cache" / "site-key").unlink()
     with pytest.raises(AuditError, match="NHS-number-like"):
         _render(project, jobs)
+
+
+def test_no_render_cache_is_a_build_and_render_option_and_the_summary_counts_pages(capsys):
+    from lhs_reports.cli import _summary
+    from lhs_reports.cli_parser import build_parser
+    from lhs_reports.engine.build import BuildReport
+
+    parser = build_parser()
+    assert parser.parse_args(["build"]).render_cache
+    assert not parser.parse_args(["build", "--no-render-cache"]).render_cache
+    assert not parser.parse_args(["render", "--no-render-cache"]).render_cache
+    report = BuildReport([], [], site_render=SiteRender(Path("_site"), 2, 40, 5, 120))
+    _summary(report)
+    assert "Site: 2 pages rendered, 40 reused; audit read 5 files, reused 120 verdicts" in (
+        capsys.readouterr().out)
+
+
+def test_board_packs_convert_a_report_again_only_when_its_notebook_changed(tmp_path, handmade):
+    from lhs_reports.site.builtin import page_bodies
+    from lhs_reports.site.model import Page
+    from lhs_reports.site.page_cache import PageCache
+
+    _, jobs = handmade
+    job = jobs[0]
+    converted: list[str] = []
+    convert = page_bodies()
+
+    def body_of(page: Page) -> str:
+        converted.append(page.name)
+        return convert(page)
+
+    page = Page(job.key, job.title, "notebook", notebook=job.output)
+    cache = PageCache(tmp_path / "bodies")
+    first = cache.bodies(body_of)(page)
+    # Another build: a new cache object over the same folder.
+    assert PageCache(tmp_path / "bodies").bodies(body_of)(page) == first
+    assert converted == [job.key]
+    _executed(job, "a new output")
+    assert "a new output" in PageCache(tmp_path / "bodies").bodies(body_of)(page)
+    assert converted == [job.key, job.key]
