@@ -6,9 +6,11 @@ import dataclasses
 import hashlib
 import json
 import os
+import platform
 import shutil
 import tempfile
 from collections.abc import Collection, Mapping, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
@@ -161,8 +163,10 @@ def render_site_report(project: Project, jobs: Sequence[Job], results: Sequence[
     # The page bodies the board packs are made from, so that a pack converts again only the
     # reports whose notebooks changed.
     bodies = PageCache(cache_dir / "bodies", reuse=render_cache)
-    memo = AuditMemo(cache_dir / "audit", salt=f"{code_digest()}:{NHS_DIGITAL_SDC!r}",
-                     reuse=render_cache)
+    # The audit's identity: its code, its rule, and the PDF reader and Python it runs on.
+    salt = (f"{code_digest()}:{NHS_DIGITAL_SDC!r}:pypdf {metadata.version('pypdf')}:"
+            f"{platform.python_version()}")
+    memo = AuditMemo(cache_dir / "audit", salt=salt, reuse=render_cache)
     # A folder of this build's own (no other build's files, no leading dot: Quarto skips
     # hidden paths), removed whatever happens.
     staging_root = project.outputs / STAGING
