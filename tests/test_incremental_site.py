@@ -141,6 +141,23 @@ def test_a_trust_s_new_figures_render_only_the_pages_that_show_them(
     assert third.pages_rendered == 2 and third.pages_reused == first.pages_rendered - 2
 
 
+def test_a_new_organisation_renders_its_pages_and_the_listings_not_the_others(
+        handmade, renders, frozen_clock):
+    project, jobs = handmade
+    _render(project, jobs)
+    _render(project, jobs, {"TAH": "concern_low"})  # the first publication with a history
+    (project.root / "params" / "trusts" / "RY2.yaml").write_text(
+        "trust_code: RY2\ntrust_name: Trust RY2\nperiod_end: 2024-03\n")
+    project = load_project(project.root)
+    jobs = plan_jobs(project)
+    _executed(next(j for j in jobs if j.key == "trust/RY2"), "RY2: 40 admissions")
+    renders.names.clear()
+    _render(project, jobs, {"TAH": "concern_low"})
+    assert {"trust/RY2", "trusts/RY2", "trust/index", "trusts/index"} <= renders.names
+    # TAH's page said what changed at the last publication, so it changes too.
+    assert not renders.names & {"trust/RX4", "trust/TAH", "trusts/RW5", "across/all"}
+
+
 def test_a_new_template_renders_every_page_again(handmade, renders, frozen_clock):
     project, jobs = handmade
     first = _render(project, jobs)

@@ -30,6 +30,7 @@ from lhs_reports.data.fingerprint import file_hash
 from lhs_reports.engine.cache import code_digest
 from lhs_reports.site.model import Page, SiteModel
 from lhs_reports.site.provenance import BUILD_TIME
+from lhs_reports.site.whats_new import FEED_FILE
 
 __all__ = ["PageCache", "body_key", "page_keys"]
 
@@ -108,7 +109,8 @@ def page_keys(site: SiteModel, project_templates: Path | None) -> list[str]:
         "version": CACHE_VERSION,
         "site": {"title": site.title, "subtitle": site.subtitle, "synthetic": site.synthetic,
                  "nav": [dataclasses.asdict(item) for item in site.nav],
-                 "files": sorted(item.path for item in site.files)},
+                 # The package's template links the feed, and no other download.
+                 "feed": any(item.path == FEED_FILE for item in site.files)},
         "templates": {"package": _folder_digest(Path(str(package.joinpath("templates")))),
                       "project": (_folder_digest(project_templates)
                                   if project_templates is not None else {})},
