@@ -101,7 +101,8 @@ def _build(args: argparse.Namespace) -> int:
     report = run_build(project, executor=args.executor, jobs=args.jobs, families=args.family,
                        only=args.only, force=args.force, settings=settings,
                        scheduler=args.scheduler, renderer=renderer,
-                       history_file=args.history, shard=args.shard)
+                       history_file=args.history, shard=args.shard,
+                       render_cache=args.render_cache)
     _summary(report)
     if report.shard_dir is not None:
         ran = [r.key for r in report.results if r.status != "skipped"]
@@ -123,7 +124,8 @@ def _render(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     renderer = choose_renderer(args.renderer)
     report = run_render(project, args.sources or (), renderer=renderer,
-                        history_file=args.history, jobs=args.jobs)
+                        history_file=args.history, jobs=args.jobs,
+                        render_cache=args.render_cache)
     _summary(report)
     print(f"Site ({renderer} renderer): {report.site / 'index.html' if report.site else '-'}")
     return EXIT_FAILED_JOBS if report.failed else 0
@@ -148,6 +150,8 @@ def _summary(report: BuildReport) -> None:
     parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     print(f"{len(report.results)} jobs: {parts}; "
           f"{report.timings.get('total', 0):.1f} s in all")
+    if report.site_render is not None:
+        print(report.site_render.line)
 
 
 #: Findings `lhs-reports audit` lists, one a line.

@@ -135,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run only shard K of N (one per CI machine, balanced by the last "
                        "build's timings) into outputs/shards/K-of-N, and render no site: "
                        "`lhs-reports render` gathers the shards")
+    _add_render_cache(build)
 
     render = commands.add_parser(
         "render", help="gather the outputs of sharded builds, then render and audit the site",
@@ -158,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the previous publication's results-history.json, as for build")
     render.add_argument("--jobs", "-j", type=_positive(int), default=None,
                         help="parallel processes rendering pages (default: one per core)")
+    _add_render_cache(render)
 
     audit = commands.add_parser(
         "audit", help="audit a rendered site for identifiers and unsuppressed small counts",
@@ -341,6 +343,13 @@ def _add_inspect(commands: Any) -> None:
                          "copy, else the packaged one), or a report family's id")
     inspect.add_argument("--json", action="store_true",
                          help="print a JSON list of {name, type, default, help}")
+
+
+def _add_render_cache(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-render-cache", dest="render_cache", action="store_false",
+                        help="render and audit every page of the site again, even those whose "
+                        "notebook, template and navigation are unchanged (and refresh the "
+                        "caches in outputs/.cache)")
 
 
 def _add_selection(parser: argparse.ArgumentParser) -> None:

@@ -25,10 +25,12 @@ masked, so the build log never repeats one. A failed audit fails the build
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from lhs_reports.audit.files import audit_file, file_kind
+from lhs_reports.audit.memo import AuditMemo
 from lhs_reports.audit.pages import audit_page
 from lhs_reports.audit.pdf import audit_pdf
 from lhs_reports.audit.rules import Finding, identifier_hits, is_nhs_number
@@ -37,8 +39,8 @@ from lhs_reports.audit.tables import LABEL_COLUMNS
 from lhs_reports.disclosure import NHS_DIGITAL_SDC, DisclosureRule
 from lhs_reports.errors import AuditError
 
-__all__ = ["LABEL_COLUMNS", "Finding", "SiteAudit", "audit_file", "audit_page", "audit_pdf",
-           "audit_site", "is_nhs_number", "scan_site"]
+__all__ = ["LABEL_COLUMNS", "AuditMemo", "Finding", "SiteAudit", "audit_file", "audit_page",
+           "audit_pdf", "audit_site", "check_site", "is_nhs_number", "scan_site"]
 
 #: How many findings an error message lists.
 SHOWN_IN_ERRORS = 5
@@ -50,7 +52,9 @@ class SiteAudit:
 
     ``files`` counts the downloads read (data files and PDFs); ``unread`` lists files the
     audit cannot read as text (images), relative to the site. ``search`` counts the files of
-    a search index (read through its fragments).
+    a search index (read through its fragments). ``reused`` counts the files of those that
+    were not read again because an :class:`AuditMemo` held a clean verdict for their exact
+    bytes.
     """
 
     site: Path
@@ -59,6 +63,9 @@ class SiteAudit:
     files: int
     unread: tuple[str, ...] = ()
     search: int = 0
+    reused: int = 0
+    #: Pages, downloads and search fragments read by this audit (not reused from a memo).
+    read: int = 0
 
     def error(self, *, hint: str, shown: int = SHOWN_IN_ERRORS) -> AuditError:
         """An :class:`AuditError` saying how many findings there are, listing the first
@@ -75,8 +82,12 @@ class SiteAudit:
             path=first.page, field=first.location, hint=hint)
 
 
-def scan_site(site_dir: str | Path, *, rule: DisclosureRule = NHS_DIGITAL_SDC) -> SiteAudit:
+def scan_site(site_dir: str | Path, *, rule: DisclosureRule = NHS_DIGITAL_SDC,
+              memo: AuditMemo | None = None) -> SiteAudit:
     """Read every page and file under ``site_dir``; never raises on findings.
+
+    With a ``memo``, a file whose exact bytes (at the same path) passed this audit before is
+    not read again, and each file read without a finding is remembered in it.
 
     Parameters
     ----------
@@ -84,6 +95,8 @@ def scan_site(site_dir: str | Path, *, rule: DisclosureRule = NHS_DIGITAL_SDC) -
         The rendered site folder.
     rule
         The disclosure rule whose suppressed counts must not appear (1-7 by default).
+    memo
+        Clean verdicts of earlier audits; its salt must name the audit code and the rule.
 
     Raises
     ------
@@ -117,24 +130,45 @@ def scan_site(site_dir: str | Path, *, rule: DisclosureRule = NHS_DIGITAL_SDC) -
     findings = [Finding(name, "file name", hit.rule, hit.text)
                 for name in names for hit in identifier_hits(name)]
     data = [p for p in paths if kinds[p] == "data"]
-    for path in pages + data:
-        relative = path.relative_to(site).as_posix()
-        text = path.read_text(encoding="utf-8", errors="replace")
-        findings += (audit_page(text, relative, rule=rule) if kinds[path] == "page"
-                     else audit_file(text, relative, rule=rule))
     pdfs = [p for p in paths if kinds[p] == "pdf"]
-    for path in pdfs:
-        findings += audit_pdf(path.read_bytes(), path.relative_to(site).as_posix(), rule=rule)
     # A search index is the pages' text again: its fragments must be copies of these pages.
     page_names = {p.relative_to(site).as_posix() for p in pages}
     search = [p for p in paths if kinds[p] == "search"]
-    for path in search:
-        if path.suffix == FRAGMENT_SUFFIX:
-            findings += fragment_findings(path.read_bytes(), path.relative_to(site).as_posix(),
-                                          page_names)
+    # A fragment's verdict depends on which pages exist as well as on its bytes.
+    page_set = hashlib.sha256("\0".join(sorted(page_names)).encode()).hexdigest()
+    reused = read = 0
+    for path in pages + data + pdfs + search:
+        relative = path.relative_to(site).as_posix()
+        kind = kinds[path]
+        if kind == "search" and path.suffix != FRAGMENT_SUFFIX:
+            continue
+        content = path.read_bytes()
+        known_as = f"{page_set}:{relative}" if kind == "search" else relative
+        if memo is not None and memo.is_clean(known_as, content):
+            reused += 1
+            continue
+        read += 1
+        if kind == "pdf":
+            found = audit_pdf(content, relative, rule=rule)
+        elif kind == "search":
+            found = fragment_findings(content, relative, page_names)
+        else:
+            text = _as_text(content)
+            found = (audit_page(text, relative, rule=rule) if kind == "page"
+                     else audit_file(text, relative, rule=rule))
+        findings += found
+        if memo is not None and not found:
+            memo.remember(known_as, content)
     unread = tuple(p.relative_to(site).as_posix() for p in paths if kinds[p] == "unreadable")
     return SiteAudit(site, tuple(findings), len(pages), len(data) + len(pdfs), unread,
-                     len(search))
+                     len(search), reused, read)
+
+
+def _as_text(content: bytes) -> str:
+    """``content`` as :meth:`Path.read_text` gives it (UTF-8, bad bytes replaced, universal
+    newlines)."""
+    return (content.decode("utf-8", errors="replace").replace("\r\n", "\n")
+            .replace("\r", "\n"))
 
 
 def audit_site(site_dir: str | Path, *,
@@ -144,11 +178,19 @@ def audit_site(site_dir: str | Path, *,
     Returns the findings otherwise, that is an empty list (see :func:`scan_site` to read them
     without raising).
     """
-    audit = scan_site(site_dir, rule=rule)
+    return list(check_site(site_dir, rule=rule).findings)
+
+
+def check_site(site_dir: str | Path, *, rule: DisclosureRule = NHS_DIGITAL_SDC,
+               memo: AuditMemo | None = None) -> SiteAudit:
+    """:func:`audit_site` with a ``memo`` (see :func:`scan_site`), returning what was read
+    and how much of it the memo let through unread; raises :class:`AuditError` on any
+    finding."""
+    audit = scan_site(site_dir, rule=rule, memo=memo)
     if audit.findings:
         raise audit.error(
             hint="pass tables through lhs_reports.notebook.show_table (disclosure control), "
             "compute percentages from the rounded counts (disclosure.safe_percentage), and never "
             "print identifiers; `lhs-reports audit` lists every finding. The site was not "
             "published: the previous one stays")
-    return list(audit.findings)
+    return audit

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from lhs_reports.engine.executors import ExecutorName
+    from lhs_reports.site import SiteRender
     from lhs_reports.site.history import History
 
 #: Packages whose versions every run manifest records.
@@ -89,6 +90,8 @@ class BuildReport:
     not_run: list[NotRun] = field(default_factory=list)
     #: A shard's build: the folder of its outputs (``outputs/shards/K-of-N``).
     shard_dir: Path | None = None
+    #: What rendering the site did (pages rendered and reused, files audited).
+    site_render: SiteRender | None = None
 
     @property
     def failed(self) -> list[JobResult]:
@@ -235,7 +238,8 @@ def run_build(project: Project, *, executor: ExecutorName = "local", jobs: int |
               force: bool = False, settings: ExecutionSettings | None = None,
               scheduler: str | None = None, renderer: str = "auto",
               progress_plain: bool | None = None,
-              history_file: Path | None = None, shard: Shard | None = None) -> BuildReport:
+              history_file: Path | None = None, shard: Shard | None = None,
+              render_cache: bool = True) -> BuildReport:
     """Run a whole build and return what happened (the caller decides the exit status).
 
     One build per project at a time (:func:`~lhs_reports.engine.lock.project_lock`); debris of a
@@ -266,7 +270,7 @@ def run_build(project: Project, *, executor: ExecutorName = "local", jobs: int |
         return publish_build(project, planned, ran, manifest, started=started,
                              finished_execution=dt.datetime.now(dt.UTC), executor=executor,
                              renderer=renderer, workers=jobs or default_jobs(),
-                             history=history)
+                             history=history, render_cache=render_cache)
 
 
 def execute_jobs(project: Project, planned: Sequence[PlannedJob],
@@ -344,12 +348,12 @@ def _run_shard(project: Project, shard: Shard, *, families: list[str] | None,
 def publish_build(project: Project, planned: Plan, ran: Sequence[JobResult],
                   manifest: Manifest, *, started: dt.datetime, finished_execution: dt.datetime,
                   executor: str, renderer: str, workers: int, history: History | None,
-                  rewrite_results: bool = False) -> BuildReport:
+                  rewrite_results: bool = False, render_cache: bool = True) -> BuildReport:
     """After the jobs ran (here, or on shard machines and gathered into ``manifest`` and the
     outputs): write ``results.parquet`` and ``run-manifest.json``, then render, audit and
     publish the site. ``ran`` are the jobs that ran; the others keep their last outcome.
     """
-    from lhs_reports.site import render_site
+    from lhs_reports.site import render_site_report
 
     ran_by_key = {r.key: r for r in ran}
     results = [ran_by_key.get(p.job.key) or _not_run(p, manifest) for p in planned]
@@ -392,10 +396,11 @@ def publish_build(project: Project, planned: Plan, ran: Sequence[JobResult],
     report = BuildReport(planned, results, manifest_path=manifest_path,
                          not_run=planned.not_run)
     report.timings["execute"] = (finished_execution - started).total_seconds()
-    site = render_site(project, [p.job for p in planned], results, renderer=renderer,
-                       job_provenance={k: _job_provenance(e) for k, e in manifest.entries.items()},
-                       workers=workers, leave_out=planned.skipped_families,
-                       not_built=planned.skipped_jobs, history=history)
-    report.site = site
+    report.site_render = render_site_report(
+        project, [p.job for p in planned], results, renderer=renderer,
+        job_provenance={k: _job_provenance(e) for k, e in manifest.entries.items()},
+        workers=workers, leave_out=planned.skipped_families, not_built=planned.skipped_jobs,
+        history=history, render_cache=render_cache)
+    report.site = report.site_render.path
     report.timings["total"] = (dt.datetime.now(dt.UTC) - started).total_seconds()
     return report

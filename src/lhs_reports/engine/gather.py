@@ -44,7 +44,8 @@ _ONE_BUILD = ("build every shard from the same commit with the same --shard coun
 
 
 def run_render(project: Project, sources: Sequence[Path] = (), *, renderer: str = "auto",
-               history_file: Path | None = None, jobs: int | None = None) -> BuildReport:
+               history_file: Path | None = None, jobs: int | None = None,
+               render_cache: bool = True) -> BuildReport:
     """Gather the shard folders in ``sources`` (default: ``outputs/shards/``) into the
     project's outputs, then render, audit and publish the site as a build would.
 
@@ -82,7 +83,8 @@ def run_render(project: Project, sources: Sequence[Path] = (), *, renderer: str 
             finished_execution=max(dt.datetime.fromisoformat(s.finished_execution)
                                    for s in shards),
             executor=", ".join(sorted({s.executor for s in shards})), renderer=renderer,
-            workers=jobs or default_jobs(), history=history, rewrite_results=True)
+            workers=jobs or default_jobs(), history=history, rewrite_results=True,
+            render_cache=render_cache)
 
 
 def check_shards(planned: Plan, shards: Sequence[ShardOutputs]

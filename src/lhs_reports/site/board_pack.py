@@ -32,6 +32,7 @@ from pathlib import Path
 import lhs_reports
 from lhs_reports.engine.plan import Job
 from lhs_reports.site.builtin import page_bodies, template_environment
+from lhs_reports.site.page_cache import PageCache
 from lhs_reports.site.pages import Page, SiteModel
 from lhs_reports.site.pdf import PackFailure, PackRun, render_pdfs
 from lhs_reports.site.provenance import BUILD_TIME, NO_DATA, publication_date
@@ -180,12 +181,14 @@ def pack_html(pack: BoardPack, site: SiteModel, body_of: Callable[[Page], str], 
 
 def write_board_packs(site: SiteModel, jobs: Sequence[Job], out_dir: Path, *,
                       cache_dir: Path, workers: int = 1,
-                      project_templates: Path | None = None) -> PackRun:
+                      project_templates: Path | None = None,
+                      bodies: PageCache | None = None) -> PackRun:
     """Write every organisation's pack into the rendered site ``out_dir``.
 
     A pack whose HTML (and the code that makes it) has not changed since a build is copied
     from ``cache_dir`` rather than made again; the others are made by up to ``workers``
-    processes. Returns what was made and what was reused.
+    processes. With ``bodies``, a page's body is converted from its notebook only when that
+    cache does not hold it. Returns what was made and what was reused.
 
     Raises
     ------
@@ -193,7 +196,7 @@ def write_board_packs(site: SiteModel, jobs: Sequence[Job], out_dir: Path, *,
         Naming the organisation whose pack could not be made.
     """
     packs = board_packs(site, jobs)
-    body_of = page_bodies()
+    body_of = page_bodies() if bodies is None else bodies.bodies(page_bodies())
     documents = {pack.path: pack_html(pack, site, body_of, project_templates=project_templates)
                  for pack in packs}
     names = {pack.path: f"{pack.name} ({pack.code})" for pack in packs}

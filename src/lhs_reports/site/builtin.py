@@ -32,6 +32,7 @@ import lhs_reports
 from lhs_reports.errors import RenderError
 from lhs_reports.site.contents import with_contents
 from lhs_reports.site.notebooks import publishable_notebook
+from lhs_reports.site.page_cache import PageCache, page_keys
 from lhs_reports.site.pages import NavItem, Page, SiteModel, html_title, write_site_files
 from lhs_reports.site.provenance import provenance_html
 from lhs_reports.site.search import (
@@ -105,22 +106,43 @@ STATIC_FILES = ("lhs-reports.css", "favicon.svg", "lhs-organisations.js")
 
 
 def render_builtin(site: SiteModel, out_dir: Path, *, project_templates: Path | None = None,
-                   workers: int = 1, search: bool = True) -> Path:
+                   workers: int = 1, search: bool = True,
+                   cache: PageCache | None = None) -> Path:
     """Render every page of ``site`` into ``out_dir`` (which must not exist yet), with the
     site's downloads and, with ``search``, a search page and its index
     (:mod:`lhs_reports.site.search`).
 
-    With ``workers`` > 1 and a large site, pages are shared among that many processes
-    (converting a notebook to HTML is CPU-bound Python: ~35 ms a page, 5 s for 150 reports).
+    With ``workers`` > 1 and many pages to render, pages are shared among that many
+    processes (converting a notebook to HTML is CPU-bound Python: ~35 ms a page, 5 s for 150
+    reports). With a ``cache`` (:mod:`lhs_reports.site.page_cache`), a page whose key it holds
+    is copied from it instead of rendered, each page rendered is stored in it, and its
+    ``rendered`` and ``reused`` count them.
     """
     out_dir.mkdir(parents=True)
     if search:
         site = with_search_page(site)
-    every_page = list(range(len(site.pages)))
-    if workers > 1 and len(site.pages) >= PARALLEL_FROM_PAGES:
-        _render_in_processes(site, every_page, out_dir, project_templates, workers)
-    else:
-        _render_pages(site, every_page, out_dir, project_templates)
+    todo = list(range(len(site.pages)))
+    keys: list[str] = []
+    if cache is not None:
+        keys = page_keys(site, project_templates)
+        todo = []
+        for index, (page, key) in enumerate(zip(site.pages, keys, strict=True)):
+            stored = cache.get(key)
+            if stored is None:
+                todo.append(index)
+                continue
+            target = out_dir / page.html_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(stored)
+            cache.reused += 1
+    if workers > 1 and len(todo) >= PARALLEL_FROM_PAGES:
+        _render_in_processes(site, todo, out_dir, project_templates, workers)
+    elif todo:
+        _render_pages(site, todo, out_dir, project_templates)
+    if cache is not None:
+        for index in todo:
+            cache.put(keys[index], (out_dir / site.pages[index].html_path).read_bytes())
+        cache.rendered += len(todo)
     libs = out_dir / "site_libs"
     libs.mkdir()
     for name in STATIC_FILES:

@@ -140,8 +140,7 @@ def organisation_section(history: History, code: str, *, family_titles: Mapping[
     >>> history = History((entry(1, "common_cause"), entry(2, "common_cause")))
     >>> print(organisation_section(history, "RW5", family_titles={}))
     No change in its signals, assurance, funnel positions or significant differences since the \
-previous publication (1 April 2025 at 09:30 UTC). See [what's new](../whats-new.html) on the \
-whole site.
+previous publication. See [what's new](../whats-new.html) on the whole site.
     <BLANKLINE>
     """
     whole = f"See [what's new]({root}{PAGE_NAME}.html) on the whole site."
@@ -151,8 +150,10 @@ whole site.
     changes = changes_between(history.previous, history.latest)
     mine = organisation_changes(changes, root=root, family_titles=family_titles).get(code)
     if mine is None:
+        # Without the previous publication's date, which the whole page gives: an
+        # organisation whose results stay the same keeps the same page (and board pack) from
+        # one publication to the next, so the site re-renders only what changed.
         return ("No change in its signals, assurance, funnel positions or significant "
-                f"differences since the previous publication ({published_text(history.previous)})"
-                f". {whole}\n")
+                f"differences since the previous publication. {whole}\n")
     return (f"Since the previous publication ({published_text(history.previous)}):\n\n{mine}\n"
             f"{whole}\n")
