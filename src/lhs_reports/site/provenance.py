@@ -58,6 +58,12 @@ def publication_date(provenance: Mapping[str, str]) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+#: How a page's footer names an item. A page whose inputs did not change is copied from the
+#: render cache (or left alone by Quarto) rather than rendered again, so the time it shows is
+#: when that page was rendered, which can be before this publication.
+_LABELS = {BUILD_TIME: "page rendered"}
+
+
 def provenance_html(provenance: dict[str, Any]) -> str:
     """A collapsed ``<details>`` block listing provenance (escaped).
 
@@ -65,8 +71,10 @@ def provenance_html(provenance: dict[str, Any]) -> str:
     --------
     >>> provenance_html({"parameters": "trust_code=<x>"})
     '<details class="lhs-provenance">...<dt>parameters</dt><dd>trust_code=&lt;x&gt;</dd>...'
+    >>> provenance_html({BUILD_TIME: "2026-12-07 09:30 UTC"})
+    '...<dt>page rendered</dt><dd>2026-12-07 09:30 UTC</dd>...'
     """
-    items = "".join(f"<dt>{escape(str(k))}</dt><dd>{escape(str(v))}</dd>"
+    items = "".join(f"<dt>{escape(_LABELS.get(str(k), str(k)))}</dt><dd>{escape(str(v))}</dd>"
                     for k, v in provenance.items())
     return (f'<details class="lhs-provenance"><summary>Provenance</summary><dl>{items}</dl>'
             "</details>")
