@@ -220,7 +220,7 @@ class SiteSettings(_Strict):
 
 
 class DemoSettings(_Strict):
-    n_trusts: Annotated[int, Field(ge=1, le=500)] = 8
+    n_trusts: Annotated[int, Field(ge=1, le=10_000)] = 8
     seed: int = 20240401
 
 

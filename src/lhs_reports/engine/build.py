@@ -347,23 +347,12 @@ def _execute_shard(project: Project, shard: Shard, planned: Plan, manifest: Mani
     return report
 
 
-def publish_build(project: Project, planned: Plan, ran: Sequence[JobResult],
-                  manifest: Manifest, *, started: dt.datetime, finished_execution: dt.datetime,
-                  executor: str, renderer: str, workers: int, history: History | None,
-                  rewrite_results: bool = False) -> BuildReport:
-    """After the jobs ran (here, or on shard machines and gathered into ``manifest`` and the
-    outputs): write ``results.parquet`` and ``run-manifest.json``, then render, audit and
-    publish the site. ``ran`` are the jobs that ran; the others keep their last outcome.
-    """
-    from lhs_reports.site import render_site
-
-    ran_by_key = {r.key: r for r in ran}
-    results = [ran_by_key.get(p.job.key) or _not_run(p, manifest) for p in planned]
-    results_path = project.outputs / "results.parquet"
-    if ran or rewrite_results or not results_path.is_file():
-        from lhs_reports.data.io import write_table_atomic
-
-        write_table_atomic(results_table(planned, manifest), results_path)
+def write_run_manifest(project: Project, planned: Plan, ran_by_key: Mapping[str, JobResult],
+                       manifest: Manifest, *, started: dt.datetime,
+                       finished_execution: dt.datetime, executor: str) -> Path:
+    """Write ``outputs/run-manifest.json``: versions, and per job its outcome, parameters, data
+    fingerprint, cache key and the reads it recorded (ids into its ``reads``, where each
+    distinct read is listed once); return its path."""
     reads_table = ReadsTable()
     run_manifest: dict[str, Any] = {
         "started": started.isoformat(timespec="seconds"),
@@ -397,6 +386,29 @@ def publish_build(project: Project, planned: Plan, ran: Sequence[JobResult],
     run_manifest["reads"] = reads_table.reads
     manifest_path = project.outputs / "run-manifest.json"
     _write_json_atomic(run_manifest, manifest_path)
+    return manifest_path
+
+
+def publish_build(project: Project, planned: Plan, ran: Sequence[JobResult],
+                  manifest: Manifest, *, started: dt.datetime, finished_execution: dt.datetime,
+                  executor: str, renderer: str, workers: int, history: History | None,
+                  rewrite_results: bool = False) -> BuildReport:
+    """After the jobs ran (here, or on shard machines and gathered into ``manifest`` and the
+    outputs): write ``results.parquet`` and ``run-manifest.json``, then render, audit and
+    publish the site. ``ran`` are the jobs that ran; the others keep their last outcome.
+    """
+    from lhs_reports.site import render_site
+
+    ran_by_key = {r.key: r for r in ran}
+    results = [ran_by_key.get(p.job.key) or _not_run(p, manifest) for p in planned]
+    results_path = project.outputs / "results.parquet"
+    if ran or rewrite_results or not results_path.is_file():
+        from lhs_reports.data.io import write_table_atomic
+
+        write_table_atomic(results_table(planned, manifest), results_path)
+    manifest_path = write_run_manifest(project, planned, ran_by_key, manifest,
+                                       started=started, finished_execution=finished_execution,
+                                       executor=executor)
     report = BuildReport(planned, results, manifest_path=manifest_path,
                          not_run=planned.not_run)
     report.timings["execute"] = (finished_execution - started).total_seconds()

@@ -105,12 +105,14 @@ def notebook_origin(notebook: Path, root: Path) -> str:
 def cache_key(notebook: Path, parameters: dict[str, Any], patterns: list[str], root: Path
               ) -> tuple[str, dict[str, str]]:
     """``(job key, the key's parts)`` for one job: everything but the data it reads."""
+    scan = active()  # in a plan: the notebook is stat-ed once, not once per job
+    notebook_hash = (scan.hash if scan is not None else file_hash)(notebook)
     values = dict(sorted(parameters.items()))
     values["data_dir"] = _place(values.get("data_dir"), root)
     parts = {
         # Which copy as well as its content: the project's own notebook and the packaged one
         # are different notebooks even when a copy has not been edited yet.
-        "notebook": _sha(f"{notebook_origin(notebook, root)}:{file_hash(notebook)}".encode()),
+        "notebook": _sha(f"{notebook_origin(notebook, root)}:{notebook_hash}".encode()),
         "parameters": _sha(json.dumps(values, sort_keys=True, default=str).encode()),
         "inputs": _sha(json.dumps(patterns).encode()),
         "code": code_digest(),

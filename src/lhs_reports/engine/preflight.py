@@ -24,6 +24,7 @@ from lhs_reports.data.dictionary import EXAMPLE_CODES, TABLES
 from lhs_reports.data.extract_manifest import with_origin
 from lhs_reports.data.fingerprint import file_hash
 from lhs_reports.data.layout import table_files
+from lhs_reports.data.scan import active
 from lhs_reports.engine.cache import code_digest
 from lhs_reports.engine.periods import job_data_dir
 from lhs_reports.engine.plan import Job, Project
@@ -60,10 +61,12 @@ def check_data_folders(project: Project, jobs: Sequence[Job]) -> None:
 def _verdict_key(project: Project, jobs: Sequence[Job]) -> str:
     digest = hashlib.sha256(code_digest().encode())
     digest.update(json.dumps(project.catalogue.data.model_dump(), sort_keys=True).encode())
+    scan = active()  # in a plan: each file stat-ed once, hashed only when it changed
+    content = scan.hash if scan is not None else file_hash
     for folder in sorted({_data_dir(project, job) for job in jobs}):
         for name in TABLES:
             for path in table_files(folder, name):
-                digest.update(f"{path}:{file_hash(path)}\n".encode())
+                digest.update(f"{path}:{content(path)}\n".encode())
     for job in sorted(jobs, key=lambda j: j.key):
         digest.update(json.dumps([job.key, job.parameters], sort_keys=True,
                                  default=str).encode())
