@@ -36,7 +36,9 @@ def table_files(folder: Path, name: str, organisation: str | None = None) -> lis
     """
     scan = active()
     if scan is not None:
-        return _scanned_table_files(scan, folder, name, organisation)
+        # One answer per question per scan, shared by every job asking it (not to be changed).
+        return scan.memo(("table_files", str(folder), name, organisation),
+                         lambda: _scanned_table_files(scan, folder, name, organisation))
     for suffix in TABLE_SUFFIXES:
         single = folder / f"{name}{suffix}"
         if single.is_file():

@@ -97,6 +97,14 @@ def _place(value: Any, root: Path) -> str:
 def notebook_origin(notebook: Path, root: Path) -> str:
     """``packaged:NAME`` for a notebook shipped with lhs-reports, else ``project:PATH`` (relative
     to the project): independent of where the package or the project is installed."""
+    scan = active()
+    if scan is not None:  # once per notebook in a plan, not once per job
+        return scan.memo(("origin", str(notebook), str(root)),
+                         lambda: _notebook_origin(notebook, root))
+    return _notebook_origin(notebook, root)
+
+
+def _notebook_origin(notebook: Path, root: Path) -> str:
     if is_packaged(notebook):
         return f"packaged:{notebook.name}"
     return f"project:{_place(notebook, root)}"
