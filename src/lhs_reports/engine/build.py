@@ -38,7 +38,6 @@ from lhs_reports.engine.schedule import longest_first
 from lhs_reports.engine.shard_folder import sibling_assignment, write_shard
 from lhs_reports.engine.shards import Shard, assign_shards
 from lhs_reports.errors import BuildError, DataError
-from lhs_reports.site.provenance import git_version
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -353,6 +352,9 @@ def write_run_manifest(project: Project, planned: Plan, ran_by_key: Mapping[str,
     """Write ``outputs/run-manifest.json``: versions, and per job its outcome, parameters, data
     fingerprint, cache key and the reads it recorded (ids into its ``reads``, where each
     distinct read is listed once); return its path."""
+    # Here: the site package loads nbformat and jsonschema (seconds), which a plan never needs.
+    from lhs_reports.site.provenance import git_version
+
     reads_table = ReadsTable()
     run_manifest: dict[str, Any] = {
         "started": started.isoformat(timespec="seconds"),

@@ -30,7 +30,6 @@ from lhs_reports.engine.periods import job_data_dir
 from lhs_reports.engine.plan import Job, Project
 from lhs_reports.errors import DataError, ParameterError
 from lhs_reports.params import CATALOGUE_PATH
-from lhs_reports.site.publish import write_text_atomic
 
 #: Where the last data check's verdict is remembered.
 CHECKED = Path(".cache") / "data-checked"
@@ -111,6 +110,10 @@ def check_data(project: Project, jobs: Sequence[Job], *,
                                       if w.category.__name__ == "DataWarning"))
     for notice in notices:
         (say or _stderr)(f"notice: {notice}")
+    # Here: the site package loads nbformat and jsonschema (seconds), which a check of
+    # unchanged data (remembered above) never needs.
+    from lhs_reports.site.publish import write_text_atomic
+
     write_text_atomic(remembered, json.dumps(
         {"key": key, "latest": {str(f): months for f, months in latest.items()}}))
     return DataCheck(notices, latest)
