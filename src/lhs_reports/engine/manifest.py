@@ -315,9 +315,13 @@ class _Writer:
         self.connection = connection
         self.wrote_reads = False
         #: Reads recently digested, by object: a declared read shared by many jobs, once.
+        #: (Results from kernels are each their own objects, digested each: their own work.)
         self._digests: dict[int, tuple[dict[str, Any], str]] = {}
-        #: Data fingerprints by the digests of the reads they cover.
-        self._fingerprints: dict[tuple[str, ...], str | None] = {}
+        #: Each read's files as ``folder/name:digest`` entries, by the read's digest.
+        self._entries: dict[str, frozenset[str]] = {}
+        #: Data fingerprints by the files they cover: the jobs of a family that each read
+        #: their own file and every organisation's share one, computed once.
+        self._fingerprints: dict[frozenset[str], str | None] = {}
 
     def write(self, batch: list[tuple[str, Any]]) -> None:
         connection = self.connection
@@ -348,10 +352,19 @@ class _Writer:
             return known[1], None
         body = json.dumps(read, sort_keys=True, separators=(",", ":"), default=str)
         digest = hashlib.sha256(body.encode()).hexdigest()
-        if len(self._digests) > 10_000:
+        if len(self._digests) > 256:  # it keeps the reads alive: only recent ones
             self._digests.clear()
         self._digests[id(read)] = (read, digest)
         return digest, body
+
+    def _files(self, read: dict[str, Any], digest: str) -> frozenset[str]:
+        found = self._entries.get(digest)
+        if found is None:
+            if len(self._entries) > 100_000:
+                self._entries.clear()
+            found = self._entries[digest] = frozenset(
+                f"{read['folder']}/{name}:{content}" for name, content in read["files"].items())
+        return found
 
     def _job(self, job_key: str, entry: dict[str, Any]) -> None:
         reads = entry.get("reads")
@@ -366,8 +379,12 @@ class _Writer:
                                             (digest, body))
                     self.wrote_reads = True
             if "data_fingerprint" not in entry:
-                covered = tuple(sorted(set(digests)))
+                covered = frozenset().union(*(self._files(read, digest)
+                                              for read, digest in zip(reads, digests,
+                                                                      strict=True)))
                 if covered not in self._fingerprints:
+                    if len(self._fingerprints) > 16:  # each key holds every file's entry
+                        self._fingerprints.clear()
                     self._fingerprints[covered] = data_reads.fingerprint(reads)
                 entry["data_fingerprint"] = self._fingerprints[covered]
         stored = {name: value for name, value in entry.items() if name != "reads"}
