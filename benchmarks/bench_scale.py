@@ -265,9 +265,8 @@ def bench(n: int, workdir: Path, template_root: Path, real: bool, reuse_check: b
     jobs = int(re.search(r"(\d+) jobs", out)[1])  # type: ignore[index]
     if made:
         row("make the demo project (not a measure)", made, jobs, cpu=float("nan"))
-    row("check, cold (hashes everything" + (
-        "; data verdict kept from the last run)" if verdict else ", reads all data)"),
-        cold_check, jobs)
+    row("check, cold (hashes everything, reads all data" + (
+        " unless the kept verdict still holds)" if verdict else ")"), cold_check, jobs)
     row("check, again", cli(root, "check")[0], jobs)
     if real:
         row("build, cold (real)", cli(root, "build", "--renderer", "builtin")[0], jobs)
