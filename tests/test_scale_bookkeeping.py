@@ -223,3 +223,17 @@ def test_the_demo_generator_names_ten_thousand_organisations_uniquely():
     assert DemoSettings(n_trusts=10_000).n_trusts == 10_000
     with pytest.raises(ValidationError):
         DemoSettings(n_trusts=10_001)
+
+
+def test_the_run_manifest_lists_each_distinct_read_once(built):
+    manifest = json.loads((built / "outputs" / "run-manifest.json").read_text())
+    jobs = {job["job"]: job for job in manifest["jobs"]}
+    files = {key: {name for ref in job["data_read"] for name in manifest["reads"][ref]["files"]}
+             for key, job in jobs.items()}
+    assert files["trust/RW5"] == {"data/trusts.csv", "data/activity_monthly/RW5.parquet"}
+    assert {f"data/activity_monthly/{code}.parquet" for code in CODES} <= files["across/all"]
+    # Every trust's report looked up the trusts table the same way: one entry for all three.
+    trusts = [ref for ref, read in manifest["reads"].items()
+              if read["files"] == ["data/trusts.csv"]]
+    assert len(trusts) == 1
+    assert all(trusts[0] in jobs[f"trust/{code}"]["data_read"] for code in CODES)
