@@ -195,7 +195,8 @@ from pathlib import Path
 from lhs_reports.engine.manifest import MANIFEST, Manifest
 path = Path(sys.argv[1]) / "outputs" / MANIFEST
 manifest = Manifest(path)
-keys = sorted(manifest.entries)[: int(sys.argv[2])]
+every = sorted(manifest.entries)
+keys = every[:: max(1, len(every) // int(sys.argv[2]))]  # spread over every family
 # Fresh copies, as results arriving from the kernels are (nothing shared with earlier ones).
 entries = [(key, copy.deepcopy(manifest.entries[key])) for key in keys]
 caller = []
