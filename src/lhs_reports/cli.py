@@ -33,14 +33,17 @@ def _check(args: argparse.Namespace) -> int:
     checked = "parameters only"
     if not args.params_only:
         from lhs_reports.engine.build import ensure_data
+        from lhs_reports.engine.manifest import planning
         from lhs_reports.engine.preflight import check_data
         from lhs_reports.engine.requirements import require_some_data, skip_missing_tables
 
         ensure_data(project)
         require_some_data(project)
-        jobs, skipped = skip_missing_tables(project, jobs)
-        not_run += skipped
-        check_data(project, jobs)
+        # One look at each data file (hashes kept from the last build): linear in the files.
+        with planning(project.outputs):
+            jobs, skipped = skip_missing_tables(project, jobs)
+            not_run += skipped
+            check_data(project, jobs)
         checked = "parameters and data"
     families = sorted({j.family.id for j in jobs})
     files = {j.params_path for j in jobs}

@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 from lhs_reports.data import reads
 from lhs_reports.data.dictionary import ORGANISATION_CODE, TABLES
 from lhs_reports.data.locations import PROJECT_MARKER, find_project_root
+from lhs_reports.data.scan import active
 from lhs_reports.data.source import is_database_url
 from lhs_reports.errors import ParameterError, shorten
 from lhs_reports.packaged import resolve_notebook
@@ -220,7 +221,7 @@ class SiteSettings(_Strict):
 
 
 class DemoSettings(_Strict):
-    n_trusts: Annotated[int, Field(ge=1, le=500)] = 8
+    n_trusts: Annotated[int, Field(ge=1, le=10_000)] = 8
     seed: int = 20240401
 
 
@@ -346,7 +347,12 @@ class Catalogue(_Strict):
         return families
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+#: libyaml's parser where PyYAML was built with it: ten times faster than the pure-Python one,
+#: which took most of a plan's time at thousands of parameter files.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """PyYAML's safe loader, refusing a key given twice in one mapping (PyYAML would silently
     keep the second value: a target typed twice would quietly use the later one)."""
 
@@ -452,8 +458,20 @@ def load_catalogue(project: str | Path) -> Catalogue:
 
 
 def load_parameters(path: str | Path, schema: str = "trust") -> BaseModel:
-    """Load and validate one parameter file against the family's model."""
+    """Load and validate one parameter file against the family's model.
+
+    In a build's scan (:mod:`lhs_reports.data.scan`) each file is read once, however many
+    families and passes ask for it.
+    """
     path = Path(path)
+    scan = active()
+    if scan is not None:
+        return scan.memo(("parameters", str(path), schema),
+                         lambda: _load_parameters(path, schema))
+    return _load_parameters(path, schema)
+
+
+def _load_parameters(path: Path, schema: str) -> BaseModel:
     model = PARAMETER_MODELS[schema]
     raw = _read_yaml(path)
     if not isinstance(raw, dict):

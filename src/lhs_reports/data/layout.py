@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lhs_reports.data.scan import Scan, active
+
 #: Formats a table file may have, in order of preference.
 TABLE_SUFFIXES = (".parquet", ".csv")
 
@@ -32,6 +34,11 @@ def table_files(folder: Path, name: str, organisation: str | None = None) -> lis
     >>> [p.name for p in table_files(folder, "population", "b2")]
     ['B2.csv']
     """
+    scan = active()
+    if scan is not None:
+        # One answer per question per scan, shared by every job asking it (not to be changed).
+        return scan.memo(("table_files", str(folder), name, organisation),
+                         lambda: _scanned_table_files(scan, folder, name, organisation))
     for suffix in TABLE_SUFFIXES:
         single = folder / f"{name}{suffix}"
         if single.is_file():
@@ -43,3 +50,20 @@ def table_files(folder: Path, name: str, organisation: str | None = None) -> lis
                       if p.suffix in TABLE_SUFFIXES and not p.name.startswith(".")
                       and (wanted is None or p.stem.upper() == wanted) and p.is_file())
     return []
+
+
+def _scanned_table_files(scan: Scan, folder: Path, name: str, organisation: str | None
+                         ) -> list[Path]:
+    """:func:`table_files` from the build's scan: each folder listed once, an organisation's
+    file found by its code rather than by looking through every organisation's."""
+    for suffix in TABLE_SUFFIXES:
+        single = folder / f"{name}{suffix}"
+        if scan.is_file(single):
+            return [single]
+    parts = folder / name
+    if not scan.is_dir(parts):
+        return []
+    index = scan.names_by_stem(parts, TABLE_SUFFIXES)
+    if organisation:
+        return [parts / found for found in index.get(organisation.strip().upper(), [])]
+    return sorted(parts / found for names in index.values() for found in names)

@@ -40,6 +40,7 @@ from typing import Any
 from lhs_reports.data.fingerprint import file_hash
 from lhs_reports.data.layout import table_files
 from lhs_reports.data.locations import PROJECT_ENV
+from lhs_reports.data.scan import active
 
 #: Where a notebook's reads travel in its executed notebook: ``metadata[READS_METADATA]``.
 READS_METADATA = "lhs_reports"
@@ -67,8 +68,11 @@ def _project_root() -> Path | None:
 
 def _hashes(folder: Path, files: Iterable[Path]) -> dict[str, str]:
     """Content hash by name relative to ``folder`` (symbolic links are not resolved: a file is
-    known by the name it was read under)."""
-    return {_name(Path(f), folder): file_hash(Path(f)) for f in files}
+    known by the name it was read under). In a build's scan each file is stat-ed and hashed
+    once however many reads name it."""
+    scan = active()
+    digest = scan.hash if scan is not None else file_hash
+    return {_name(Path(f), folder): digest(Path(f)) for f in files}
 
 
 def _name(path: Path, folder: Path) -> str:
@@ -169,6 +173,9 @@ def clear() -> None:
 
 def glob_files(folder: Path, pattern: str) -> list[Path]:
     """The visible files matching ``pattern`` in ``folder``, sorted (how globs are re-asked)."""
+    scan = active()
+    if scan is not None:
+        return scan.glob(Path(folder), pattern)
     return sorted(p for p in Path(folder).glob(pattern)
                   if p.is_file() and not p.name.startswith("."))
 
@@ -183,26 +190,39 @@ def changes(reads: Sequence[dict[str, Any]], *, root: Path | None = None) -> lis
     """What changed since ``reads`` were recorded, one phrase each (empty: nothing changed).
 
     ``root`` is the project the relative folders belong to (default ``$LHS_REPORTS_PROJECT``).
+    In a build's scan (:mod:`lhs_reports.data.scan`) each read object is checked once, however
+    many jobs share it (the cache manifest gives every job that recorded the same read the same
+    object).
     """
     root = root if root is not None else _project_root()
+    scan = active()
     found: list[str] = []
     for read in reads:
-        folder = Path(read["folder"])
-        if not folder.is_absolute():
-            folder = (root or Path.cwd()) / folder
-        before: dict[str, str] = read["files"]
-        try:
-            now = _hashes(folder, _answer(read, folder))
-        except OSError as exc:
-            found.append(f"{read['folder']} cannot be read ({exc.strerror})")
+        if scan is None:
+            found += _read_changes(read, root)
             continue
-        prefix = "" if read["folder"] == "." else f"{read['folder']}/"
-        found += [f"{prefix}{name} removed" for name in sorted(set(before) - set(now))]
-        found += [f"{prefix}{name} added" for name in sorted(set(now) - set(before))]
-        found += [f"{prefix}{name} changed" for name in sorted(set(now) & set(before))
-                  if now[name] != before[name]]
+        # Keyed by the object, which the memo keeps alive, so its id is not reused.
+        kept, phrases = scan.memo(("changes", id(read), str(root)),
+                                  lambda read=read: (read, _read_changes(read, root)))
+        found += phrases if kept is read else _read_changes(read, root)
     # The same file can answer several lookups: say each change once.
     return list(dict.fromkeys(found))
+
+
+def _read_changes(read: dict[str, Any], root: Path | None) -> list[str]:
+    folder = Path(read["folder"])
+    if not folder.is_absolute():
+        folder = (root or Path.cwd()) / folder
+    before: dict[str, str] = read["files"]
+    try:
+        now = _hashes(folder, _answer(read, folder))
+    except OSError as exc:
+        return [f"{read['folder']} cannot be read ({exc.strerror})"]
+    prefix = "" if read["folder"] == "." else f"{read['folder']}/"
+    return ([f"{prefix}{name} removed" for name in sorted(set(before) - set(now))]
+            + [f"{prefix}{name} added" for name in sorted(set(now) - set(before))]
+            + [f"{prefix}{name} changed" for name in sorted(set(now) & set(before))
+               if now[name] != before[name]])
 
 
 def fingerprint(reads: Sequence[dict[str, Any]] | None) -> str | None:

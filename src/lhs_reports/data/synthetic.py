@@ -123,6 +123,36 @@ _BASE_ANNUAL_RATE = {
 }
 
 
+def organisation_code(index: int) -> str:
+    """The code of the ``index``-th fictitious organisation (from 0): unique at any number.
+
+    Examples
+    --------
+    >>> organisation_code(0), organisation_code(99), organisation_code(6299)
+    ('SYN01', 'SYN100', 'SYN6300')
+    """
+    return f"SYN{index + 1:02d}"
+
+
+def organisation_name(index: int) -> str:
+    """The fictitious name of the ``index``-th organisation (from 0): the eight named ones, then
+    a place, numbered from its second use, so every name is unique at any number.
+
+    Examples
+    --------
+    >>> organisation_name(0)
+    'Northshire Mental Health NHS Trust'
+    >>> organisation_name(8), organisation_name(8 + 25)
+    ('Ashcombe Mental Health NHS Trust', 'Ashcombe 2 Mental Health NHS Trust')
+    """
+    if index < len(_NAMED):
+        return _NAMED[index][0]
+    place = _PLACES[(index - len(_NAMED)) % len(_PLACES)]
+    cycle = (index - len(_NAMED)) // len(_PLACES)
+    suffix = "" if cycle == 0 else f" {cycle + 1}"
+    return f"{place}{suffix} Mental Health NHS Trust"
+
+
 def trust_profiles(n_trusts: int = DEFAULT_N_TRUSTS) -> list[TrustProfile]:
     """The fictitious trusts: eight named ones with planted patterns, then generated ones.
 
@@ -135,15 +165,12 @@ def trust_profiles(n_trusts: int = DEFAULT_N_TRUSTS) -> list[TrustProfile]:
     """
     profiles = []
     for i in range(n_trusts):
-        code = f"SYN{i + 1:02d}"
+        code = organisation_code(i)
         if i < len(_NAMED):
             name, region, population, deprivation, diversity = _NAMED[i]
         else:
             rng = np.random.default_rng([DEFAULT_SEED, i + 1, 0])
-            place = _PLACES[(i - len(_NAMED)) % len(_PLACES)]
-            cycle = (i - len(_NAMED)) // len(_PLACES)
-            suffix = "" if cycle == 0 else f" {cycle + 1}"
-            name = f"{place}{suffix} Mental Health NHS Trust"
+            name = organisation_name(i)
             region = ("North", "East", "South", "West")[i % 4]
             population = int(rng.integers(300_000, 900_000))
             deprivation = float(rng.uniform(-0.3, 0.4))

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import lhs_reports
-from lhs_reports.data.reads import fingerprint
-from lhs_reports.engine.cache import MANIFEST, Manifest, cache_key, declared_reads
+from lhs_reports.engine.cache import cache_key, declared_reads
 from lhs_reports.engine.lock import check_writable, project_lock, remove_leftovers
+from lhs_reports.engine.manifest import MANIFEST, Manifest, ReadsTable, planning
 from lhs_reports.engine.outcome import ExecutionSettings, JobResult, default_jobs
 from lhs_reports.engine.periods import fill_period_ends
 from lhs_reports.engine.plan import Job, Project, plan_jobs
@@ -39,7 +39,6 @@ from lhs_reports.engine.shard_folder import sibling_assignment, write_shard
 from lhs_reports.engine.shards import Shard, assign_shards
 from lhs_reports.engine.shared_steps import run_shared_steps
 from lhs_reports.errors import BuildError, DataError
-from lhs_reports.site.provenance import git_version
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -145,27 +144,30 @@ def plan_build(project: Project, *, families: list[str] | None = None,
     family that will not run at all (switched off, or its tables absent from the data)."""
     ensure_data(project)
     require_some_data(project)
-    manifest = Manifest(project.outputs / MANIFEST)
-    every_job, skipped = skip_missing_tables(project, plan_jobs(project))
-    checked = check_data(project, every_job)
-    every_job = fill_period_ends(project, every_job, checked.latest)
-    selected = {j.key for j in plan_jobs(project, families=families, only=only)}
-    not_run = switched_off(project, families) + without_parameter_files(project, families) + [
-        line for line in skipped if selected.intersection(line.jobs)]
-    planned = []
-    for job in every_job:
-        key, parts = cache_key(job.notebook, job.parameters, job.family.inputs, project.root)
-        declared = declared_reads(project.root / job.parameters["data_dir"], job.family.inputs,
-                                  job.parameters, root=project.root)
-        if job.key not in selected:
-            run, reason = False, "not selected"
-        elif force:
-            run, reason = True, "forced"
-        else:
-            reason = manifest.why_stale(job.key, key, parts, job.output, root=project.root,
-                                        declared=bool(job.family.inputs))
-            run = reason != "up to date"
-        planned.append(PlannedJob(job, key, parts, declared, run, reason))
+    # One scan of the data for the whole plan: each file listed, stat-ed and hashed once (and
+    # hashed only when changed since the last build), each recorded read checked once.
+    with planning(project.outputs) as (manifest, _):
+        every_job, skipped = skip_missing_tables(project, plan_jobs(project))
+        checked = check_data(project, every_job)
+        every_job = fill_period_ends(project, every_job, checked.latest)
+        selected = {j.key for j in plan_jobs(project, families=families, only=only)}
+        not_run = switched_off(project, families) + without_parameter_files(
+            project, families) + [line for line in skipped if selected.intersection(line.jobs)]
+        planned = []
+        for job in every_job:
+            key, parts = cache_key(job.notebook, job.parameters, job.family.inputs,
+                                   project.root)
+            declared = declared_reads(project.root / job.parameters["data_dir"],
+                                      job.family.inputs, job.parameters, root=project.root)
+            if job.key not in selected:
+                run, reason = False, "not selected"
+            elif force:
+                run, reason = True, "forced"
+            else:
+                reason = manifest.why_stale(job.key, key, parts, job.output, root=project.root,
+                                            declared=bool(job.family.inputs))
+                run = reason != "up to date"
+            planned.append(PlannedJob(job, key, parts, declared, run, reason))
     return Plan(planned, not_run=not_run,
                 skipped_families={line.subject for line in skipped if "/" not in line.subject},
                 skipped_jobs={key: line.reason for line in skipped for key in line.jobs})
@@ -265,8 +267,8 @@ def run_build(project: Project, *, executor: ExecutorName = "local", jobs: int |
         started = dt.datetime.now(dt.UTC)
         planned = plan_build(project, families=families, only=only, force=force)
         planned = run_shared_steps(project, planned, force=force)
-        manifest = Manifest(project.outputs / MANIFEST)
-        ran = execute_jobs(project, planned, planned, manifest, **execution)
+        with Manifest(project.outputs / MANIFEST) as manifest:
+            ran = execute_jobs(project, planned, planned, manifest, **execution)
         return publish_build(project, planned, ran, manifest, started=started,
                              finished_execution=dt.datetime.now(dt.UTC), executor=executor,
                              renderer=renderer, workers=jobs or default_jobs(),
@@ -297,7 +299,8 @@ def execute_jobs(project: Project, planned: Sequence[PlannedJob],
             "records": result.records,
             "reads": reads,
             "reads_recorded": result.reads is not None,
-            "data_fingerprint": fingerprint(reads),
+            # data_fingerprint: computed from the reads by the manifest's writer thread, off
+            # the executor's lock.
             "attempts": result.attempts,
             "lost_workers": result.lost_workers,
         })
@@ -315,6 +318,7 @@ def execute_jobs(project: Project, planned: Sequence[PlannedJob],
                           on_result, {p.job.key: p.key for p in to_run})
     finally:
         progress.close()
+        manifest.flush()
 
 
 def _run_shard(project: Project, shard: Shard, *, families: list[str] | None,
@@ -323,7 +327,12 @@ def _run_shard(project: Project, shard: Shard, *, families: list[str] | None,
     started = dt.datetime.now(dt.UTC)
     planned = plan_build(project, families=families, only=only, force=force)
     planned = run_shared_steps(project, planned, force=force)
-    manifest = Manifest(project.outputs / MANIFEST)
+    with Manifest(project.outputs / MANIFEST) as manifest:
+        return _execute_shard(project, shard, planned, manifest, started, **execution)
+
+
+def _execute_shard(project: Project, shard: Shard, planned: Plan, manifest: Manifest,
+                   started: dt.datetime, **execution: Any) -> BuildReport:
     keys = [p.job.key for p in planned]
     # Before anything runs: the durations every shard machine restored, not this one's new ones;
     # on a machine that built another shard of this build already, that shard's assignment.
@@ -345,24 +354,17 @@ def _run_shard(project: Project, shard: Shard, *, families: list[str] | None,
     return report
 
 
-def publish_build(project: Project, planned: Plan, ran: Sequence[JobResult],
-                  manifest: Manifest, *, started: dt.datetime, finished_execution: dt.datetime,
-                  executor: str, renderer: str, workers: int, history: History | None,
-                  rewrite_results: bool = False, render_cache: bool = True) -> BuildReport:
-    """After the jobs ran (here, or on shard machines and gathered into ``manifest`` and the
-    outputs): write ``results.parquet`` and ``run-manifest.json``, then render, audit and
-    publish the site. ``ran`` are the jobs that ran; the others keep their last outcome.
-    """
-    from lhs_reports.site import render_site_report
+def write_run_manifest(project: Project, planned: Plan, ran_by_key: Mapping[str, JobResult],
+                       manifest: Manifest, *, started: dt.datetime,
+                       finished_execution: dt.datetime, executor: str) -> Path:
+    """Write ``outputs/run-manifest.json``: versions, and per job its outcome, parameters, data
+    fingerprint, cache key and the reads it recorded (ids into its ``reads``, where each
+    distinct read is listed once); return its path."""
+    # Here: the site package loads nbformat and jsonschema (seconds), which a plan never needs.
+    from lhs_reports.site.provenance import git_version
 
-    ran_by_key = {r.key: r for r in ran}
-    results = [ran_by_key.get(p.job.key) or _not_run(p, manifest) for p in planned]
-    results_path = project.outputs / "results.parquet"
-    if ran or rewrite_results or not results_path.is_file():
-        from lhs_reports.data.io import write_table_atomic
-
-        write_table_atomic(results_table(planned, manifest), results_path)
-    run_manifest = {
+    reads_table = ReadsTable()
+    run_manifest: dict[str, Any] = {
         "started": started.isoformat(timespec="seconds"),
         "finished_execution": finished_execution.isoformat(timespec="seconds"),
         "lhs_reports": lhs_reports.__version__,
@@ -383,16 +385,40 @@ def publish_build(project: Project, planned: Plan, ran: Sequence[JobResult],
                 "parameters": {k: v for k, v in p.job.parameters.items() if k != "data_dir"},
                 "data_fingerprint": (manifest.entries.get(p.job.key) or {}).get(
                     "data_fingerprint"),
-                "data_read": sorted({f"{read['folder']}/{name}" for read in
-                                     (manifest.entries.get(p.job.key) or {}).get("reads") or []
-                                     for name in read["files"]}),
+                "data_read": reads_table.ids(
+                    (manifest.entries.get(p.job.key) or {}).get("reads") or []),
                 "cache_key": p.key,
             }
             for p in planned
         ],
     }
+    # Each distinct read once (thousands of reports read the same thousands of files).
+    run_manifest["reads"] = reads_table.reads
     manifest_path = project.outputs / "run-manifest.json"
     _write_json_atomic(run_manifest, manifest_path)
+    return manifest_path
+
+
+def publish_build(project: Project, planned: Plan, ran: Sequence[JobResult],
+                  manifest: Manifest, *, started: dt.datetime, finished_execution: dt.datetime,
+                  executor: str, renderer: str, workers: int, history: History | None,
+                  rewrite_results: bool = False, render_cache: bool = True) -> BuildReport:
+    """After the jobs ran (here, or on shard machines and gathered into ``manifest`` and the
+    outputs): write ``results.parquet`` and ``run-manifest.json``, then render, audit and
+    publish the site. ``ran`` are the jobs that ran; the others keep their last outcome.
+    """
+    from lhs_reports.site import render_site_report
+
+    ran_by_key = {r.key: r for r in ran}
+    results = [ran_by_key.get(p.job.key) or _not_run(p, manifest) for p in planned]
+    results_path = project.outputs / "results.parquet"
+    if ran or rewrite_results or not results_path.is_file():
+        from lhs_reports.data.io import write_table_atomic
+
+        write_table_atomic(results_table(planned, manifest), results_path)
+    manifest_path = write_run_manifest(project, planned, ran_by_key, manifest,
+                                       started=started, finished_execution=finished_execution,
+                                       executor=executor)
     report = BuildReport(planned, results, manifest_path=manifest_path,
                          not_run=planned.not_run)
     report.timings["execute"] = (finished_execution - started).total_seconds()

@@ -12,16 +12,14 @@ A job re-runs when anything that can change its output changed since its last su
   read (or would now read) it, whatever the format or layout of the data.
 
 A job whose reads were never recorded (never built, or a notebook that could not report them)
-runs.
+runs. The manifest of last runs is :mod:`lhs_reports.engine.manifest` (re-exported here).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import string
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,9 +27,9 @@ from typing import Any
 import lhs_reports
 from lhs_reports.data import reads as data_reads
 from lhs_reports.data.fingerprint import file_hash
+from lhs_reports.data.scan import active
+from lhs_reports.engine.manifest import MANIFEST, Manifest
 from lhs_reports.packaged import is_packaged
-
-MANIFEST = Path(".cache") / "manifest.json"
 
 __all__ = ["MANIFEST", "Manifest", "cache_key", "code_digest", "declared_reads", "file_hash",
            "placeholders"]
@@ -65,12 +63,22 @@ def placeholders(pattern: str) -> list[str]:
 
 def declared_reads(data_dir: Path, patterns: list[str], parameters: dict[str, Any], *,
                    root: Path) -> list[dict[str, Any]]:
-    """The catalogue's declared ``inputs`` of one job, as reads (one glob each)."""
+    """The catalogue's declared ``inputs`` of one job, as reads (one glob each).
+
+    In a build's scan a pattern's read is made once and shared by every job declaring it (a
+    pattern without placeholders names the same files for all of them).
+    """
+    scan = active()
     reads = []
     for pattern in patterns:
         filled = pattern.format(**parameters)
-        reads.append(data_reads.glob_read(data_dir, filled,
-                                          data_reads.glob_files(data_dir, filled), root=root))
+
+        def read(filled: str = filled) -> dict[str, Any]:
+            return data_reads.glob_read(data_dir, filled, data_reads.glob_files(data_dir, filled),
+                                        root=root)
+
+        reads.append(read() if scan is None
+                     else scan.memo(("declared", str(data_dir), filled, str(root)), read))
     return reads
 
 
@@ -89,6 +97,14 @@ def _place(value: Any, root: Path) -> str:
 def notebook_origin(notebook: Path, root: Path) -> str:
     """``packaged:NAME`` for a notebook shipped with lhs-reports, else ``project:PATH`` (relative
     to the project): independent of where the package or the project is installed."""
+    scan = active()
+    if scan is not None:  # once per notebook in a plan, not once per job
+        return scan.memo(("origin", str(notebook), str(root)),
+                         lambda: _notebook_origin(notebook, root))
+    return _notebook_origin(notebook, root)
+
+
+def _notebook_origin(notebook: Path, root: Path) -> str:
     if is_packaged(notebook):
         return f"packaged:{notebook.name}"
     return f"project:{_place(notebook, root)}"
@@ -97,75 +113,16 @@ def notebook_origin(notebook: Path, root: Path) -> str:
 def cache_key(notebook: Path, parameters: dict[str, Any], patterns: list[str], root: Path
               ) -> tuple[str, dict[str, str]]:
     """``(job key, the key's parts)`` for one job: everything but the data it reads."""
+    scan = active()  # in a plan: the notebook is stat-ed once, not once per job
+    notebook_hash = (scan.hash if scan is not None else file_hash)(notebook)
     values = dict(sorted(parameters.items()))
     values["data_dir"] = _place(values.get("data_dir"), root)
     parts = {
         # Which copy as well as its content: the project's own notebook and the packaged one
         # are different notebooks even when a copy has not been edited yet.
-        "notebook": _sha(f"{notebook_origin(notebook, root)}:{file_hash(notebook)}".encode()),
+        "notebook": _sha(f"{notebook_origin(notebook, root)}:{notebook_hash}".encode()),
         "parameters": _sha(json.dumps(values, sort_keys=True, default=str).encode()),
         "inputs": _sha(json.dumps(patterns).encode()),
         "code": code_digest(),
     }
     return _sha(json.dumps(parts, sort_keys=True).encode()), parts
-
-
-_PART_NAMES = {"notebook": "notebook changed", "parameters": "parameters changed",
-               "inputs": "declared inputs changed", "code": "lhs-reports code changed"}
-
-
-class Manifest:
-    """The last outcome of each job, persisted atomically after every change."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.entries: dict[str, dict[str, Any]] = {}
-        try:
-            loaded = json.loads(path.read_text())
-            self.entries = dict(loaded.get("jobs", {}))
-        except (OSError, ValueError, AttributeError):
-            self.entries = {}
-
-    def why_stale(self, job_key: str, key: str, parts: dict[str, str], output: Path, *,
-                  root: Path, declared: bool = False) -> str:
-        """Why ``job_key`` must run again, or ``"up to date"``."""
-        entry = self.entries.get(job_key)
-        if entry is None:
-            return "never built"
-        if entry.get("status") != "ok":
-            return "failed last time"
-        if not output.is_file():
-            return "output missing"
-        if entry.get("key") != key:
-            before = entry.get("key_parts") or {}
-            changed = [text for name, text in _PART_NAMES.items()
-                       if before.get(name) != parts.get(name)]
-            return "; ".join(changed) or "inputs changed"
-        recorded = entry.get("reads")
-        if recorded is None or (not entry.get("reads_recorded", False) and not declared):
-            return "data read unknown (not recorded by its last run)"
-        changed = data_reads.changes(recorded, root=root)
-        if changed:
-            more = f" (+{len(changed) - 3} more)" if len(changed) > 3 else ""
-            return "data changed: " + ", ".join(changed[:3]) + more
-        return "up to date"
-
-    def durations(self) -> dict[str, float]:
-        """How long each job took when it last ran (seconds), by job key."""
-        return {job_key: float(entry["duration"]) for job_key, entry in self.entries.items()
-                if isinstance(entry.get("duration"), int | float)}
-
-    def update(self, job_key: str, entry: dict[str, Any]) -> None:
-        self.entries[job_key] = entry
-        self.save()
-
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".manifest.", dir=self.path.parent)
-        # Saved after every job, so compact: an indented dump takes Python's slow encoder path,
-        # which at 150 jobs cost seconds of the build process's time.
-        text = json.dumps({"jobs": self.entries}, separators=(",", ":"), sort_keys=True,
-                          default=str)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, self.path)

@@ -61,15 +61,14 @@ def run_render(project: Project, sources: Sequence[Path] = (), *, renderer: str 
         shards = [read_shard(folder) for folder in folders]
         planned = plan_build(project)
         claims = check_shards(planned, shards)
-        manifest = Manifest(project.outputs / MANIFEST)
-        for item in planned:
-            shard, job = claims[item.job.key]
-            _bring_in(project.outputs, shard, job, job_files(item.job, project.outputs))
-            if job.entry is None:
-                manifest.entries.pop(item.job.key, None)
-            else:
-                manifest.entries[item.job.key] = job.entry
-        manifest.save()
+        with Manifest(project.outputs / MANIFEST) as manifest:
+            for item in planned:
+                shard, job = claims[item.job.key]
+                _bring_in(project.outputs, shard, job, job_files(item.job, project.outputs))
+                if job.entry is None:
+                    manifest.remove(item.job.key)
+                else:
+                    manifest.update(item.job.key, job.entry)
         # Each job as its shard planned it (ran, or why not), for the run manifest.
         gathered = Plan([dataclasses.replace(item, run=claims[item.job.key][1].run,
                                              reason=claims[item.job.key][1].reason)

@@ -153,9 +153,11 @@ def _check_against_notebook(job_params: dict[str, Any], declared: dict[str, dict
     papermill alone only warns about an undeclared parameter and runs with the default, which
     would silently render the notebook's default trust.
     """
-    accepted = ", ".join(f"{name} ({parameter_type(info)})" for name, info in declared.items())
     for key in job_params:
         if key not in declared:
+            # Only now: describing every declared parameter for every job cost a plan seconds.
+            accepted = ", ".join(f"{name} ({parameter_type(info)})"
+                                 for name, info in declared.items())
             raise ParameterError(
                 f"parameter '{key}' is not declared in {notebook.name}'s parameters cell",
                 path=params_path,
@@ -212,13 +214,16 @@ def plan_jobs(project: Project, *, families: list[str] | None = None,
         if family.enabled:
             _check_inputs(family, project)
     declared_cache: dict[Path, dict[str, dict[str, Any]]] = {}
+    notebooks: dict[str, Path] = {}  # by family: looked up once, not once per job
     jobs = []
     for family, path, params in iter_parameter_sets(project.root, project.catalogue):
         if families and family.id not in families:
             continue
         if only and path.stem.casefold() not in only_ids:
             continue
-        notebook = family_notebook(project, family).path
+        if family.id not in notebooks:
+            notebooks[family.id] = family_notebook(project, family).path
+        notebook = notebooks[family.id]
         if notebook not in declared_cache:
             declared_cache[notebook] = notebook_parameters(
                 notebook, project.outputs / ".cache")

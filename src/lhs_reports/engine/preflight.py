@@ -24,12 +24,12 @@ from lhs_reports.data.dictionary import EXAMPLE_CODES, TABLES
 from lhs_reports.data.extract_manifest import with_origin
 from lhs_reports.data.fingerprint import file_hash
 from lhs_reports.data.layout import table_files
+from lhs_reports.data.scan import active
 from lhs_reports.engine.cache import code_digest
 from lhs_reports.engine.periods import job_data_dir
 from lhs_reports.engine.plan import Job, Project
 from lhs_reports.errors import DataError, ParameterError
 from lhs_reports.params import CATALOGUE_PATH
-from lhs_reports.site.publish import write_text_atomic
 
 #: Where the last data check's verdict is remembered.
 CHECKED = Path(".cache") / "data-checked"
@@ -60,10 +60,12 @@ def check_data_folders(project: Project, jobs: Sequence[Job]) -> None:
 def _verdict_key(project: Project, jobs: Sequence[Job]) -> str:
     digest = hashlib.sha256(code_digest().encode())
     digest.update(json.dumps(project.catalogue.data.model_dump(), sort_keys=True).encode())
+    scan = active()  # in a plan: each file stat-ed once, hashed only when it changed
+    content = scan.hash if scan is not None else file_hash
     for folder in sorted({_data_dir(project, job) for job in jobs}):
         for name in TABLES:
             for path in table_files(folder, name):
-                digest.update(f"{path}:{file_hash(path)}\n".encode())
+                digest.update(f"{path}:{content(path)}\n".encode())
     for job in sorted(jobs, key=lambda j: j.key):
         digest.update(json.dumps([job.key, job.parameters], sort_keys=True,
                                  default=str).encode())
@@ -108,6 +110,10 @@ def check_data(project: Project, jobs: Sequence[Job], *,
                                       if w.category.__name__ == "DataWarning"))
     for notice in notices:
         (say or _stderr)(f"notice: {notice}")
+    # Here: the site package loads nbformat and jsonschema (seconds), which a check of
+    # unchanged data (remembered above) never needs.
+    from lhs_reports.site.publish import write_text_atomic
+
     write_text_atomic(remembered, json.dumps(
         {"key": key, "latest": {str(f): months for f, months in latest.items()}}))
     return DataCheck(notices, latest)

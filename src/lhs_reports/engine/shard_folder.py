@@ -7,6 +7,7 @@ was up to date or was not selected):
   digest, when it ran and with which executor, and per job its plan (cache key, run or not,
   why), its result if it ran (status, duration, error, headline records, reads) and its cache
   manifest entry (the record a later build's plan reads, with the job's headline results);
+  each distinct read is stored once under ``reads`` and named by its digest;
 - ``notebooks/<family>/<id>.ipynb`` (and ``<id>.failed.ipynb``): the job's executed notebook
   (and its last failed run), the files the project's ``outputs/notebooks/`` holds for it.
 
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lhs_reports.engine.manifest import read_digest
 from lhs_reports.engine.outcome import JobResult
 from lhs_reports.engine.plan import Job
 from lhs_reports.engine.shards import Shard, assignment_digest
@@ -40,7 +42,8 @@ SHARDS = Path("shards")
 #: The record of a shard's jobs, in its folder.
 RECORD = "shard.json"
 #: Bumped when the record changes shape: a render refuses a shard of another format.
-FORMAT = 1
+#: 2: each distinct read stored once (``reads``), jobs refer to them by digest.
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ def write_shard(outputs: Path, shard: Shard, jobs: Sequence[tuple[Job, str, bool
     staging = Path(tempfile.mkdtemp(prefix=f".{shard.folder_name}.", dir=target.parent))
     try:
         records = []
+        packer = _ReadPacker()
         for job, cache_key, run, reason in jobs:
             for relative in job_files(job, outputs):
                 if (outputs / relative).is_file():
@@ -100,13 +104,13 @@ def write_shard(outputs: Path, shard: Shard, jobs: Sequence[tuple[Job, str, bool
             result = results.get(job.key)
             records.append({"key": job.key, "cache_key": cache_key, "run": run,
                             "reason": reason,
-                            "result": dataclasses.asdict(result) if result else None,
-                            "manifest": entries.get(job.key)})
+                            "result": packer.pack(_result_record(result)),
+                            "manifest": packer.pack(entries.get(job.key))})
         record = {"format": FORMAT, "shard": str(shard),
                   "assignment": assignment_digest(assignment),
                   "assigned": dict(sorted(assignment.items())), "executor": executor,
                   "started": started, "finished_execution": finished_execution,
-                  "jobs": records}
+                  "jobs": records, "reads": packer.reads}
         (staging / RECORD).write_text(json.dumps(record, indent=1, default=str))
         old = None
         if target.exists():
@@ -120,6 +124,42 @@ def write_shard(outputs: Path, shard: Shard, jobs: Sequence[tuple[Job, str, bool
     return target
 
 
+def _result_record(result: JobResult | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    # Not dataclasses.asdict: it would deep-copy every read the job made.
+    return {field.name: getattr(result, field.name) for field in dataclasses.fields(result)}
+
+
+class _ReadPacker:
+    """Each distinct read once, by digest: a shard of thousands of jobs that all read the same
+    thousands of files stores that read once."""
+
+    def __init__(self) -> None:
+        self.reads: dict[str, dict[str, Any]] = {}
+        self._known: dict[int, tuple[dict[str, Any], str]] = {}
+
+    def pack(self, record: dict[str, Any] | None) -> dict[str, Any] | None:
+        """``record`` with its ``reads`` as digests into :attr:`reads`."""
+        if record is None or record.get("reads") is None:
+            return record
+        digests = []
+        for read in record["reads"]:
+            known = self._known.get(id(read))
+            if known is None or known[0] is not read:
+                known = self._known[id(read)] = (read, read_digest(read))
+                self.reads.setdefault(known[1], read)
+            digests.append(known[1])
+        return {**record, "reads": digests}
+
+
+def _unpack(record: dict[str, Any] | None, reads: dict[str, dict[str, Any]]
+            ) -> dict[str, Any] | None:
+    if record is None or record.get("reads") is None:
+        return record
+    return {**record, "reads": [reads[digest] for digest in record["reads"]]}
+
+
 def read_shard(folder: Path) -> ShardOutputs:
     """Read the shard folder ``folder`` (holding ``shard.json``).
 
@@ -131,10 +171,11 @@ def read_shard(folder: Path) -> ShardOutputs:
         if record.get("format") != FORMAT:
             raise ValueError(f"format {record.get('format')!r}, not {FORMAT}")
         index, count = (int(n) for n in str(record["shard"]).split("/"))
+        reads = record["reads"]
         jobs = tuple(
             ShardJob(item["key"], item["cache_key"], bool(item["run"]), item["reason"],
-                     JobResult(**item["result"]) if item["result"] else None,
-                     item["manifest"])
+                     JobResult(**_unpack(item["result"], reads)) if item["result"] else None,
+                     _unpack(item["manifest"], reads))
             for item in record["jobs"])
         return ShardOutputs(folder, Shard(index, count), record["assignment"],
                             record["executor"], record["started"],

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lhs_reports.data import reads as data_reads
-from lhs_reports.engine.cache import MANIFEST, Manifest, code_digest
+from lhs_reports.engine.cache import code_digest
+from lhs_reports.engine.manifest import planning
 from lhs_reports.engine.plan import Project
 from lhs_reports.reports.shared_figures import (
     PART_SUFFIX,
@@ -108,12 +109,15 @@ def plan_steps(project: Project, planned: Sequence[PlannedJob], *, force: bool =
             name = instance_name(step, values)
             wanted.setdefault(name, (step, values, []))[2].append(job.key)
     steps = []
-    for name, (step, values, jobs) in wanted.items():
-        folder = shared_dir(project) / name
-        key = _key(step, values)
-        reason = "forced" if force else _why_stale(folder, step, key, project.root)
-        steps.append(PlannedStep(step, values, folder, key, reason != "up to date", reason,
-                                 tuple(jobs)))
+    # In a plan's scan: each file the steps read is stat-ed once and hashed only when it changed
+    # since the last build (hashes kept in the manifest), as for the reports.
+    with planning(project.outputs):
+        for name, (step, values, jobs) in wanted.items():
+            folder = shared_dir(project) / name
+            key = _key(step, values)
+            reason = "forced" if force else _why_stale(folder, step, key, project.root)
+            steps.append(PlannedStep(step, values, folder, key, reason != "up to date", reason,
+                                     tuple(jobs)))
     return steps
 
 
@@ -186,14 +190,15 @@ def _recheck(project: Project, plan: Plan, keys: set[str]) -> Plan:
     """``plan`` with the jobs in ``keys`` judged again (their shared reads now answer anew)."""
     from lhs_reports.engine.build import Plan as PlanList
 
-    manifest = Manifest(project.outputs / MANIFEST)
     items = []
-    for item in plan:
-        if item.job.key in keys and item.reason not in ("forced", "not selected"):
-            reason = manifest.why_stale(item.job.key, item.key, item.key_parts,
-                                        item.job.output, root=project.root,
-                                        declared=bool(item.job.family.inputs))
-            item = dataclasses.replace(item, run=reason != "up to date", reason=reason)
-        items.append(item)
+    # A scan of its own, begun after the steps wrote their parts.
+    with planning(project.outputs) as (manifest, _):
+        for item in plan:
+            if item.job.key in keys and item.reason not in ("forced", "not selected"):
+                reason = manifest.why_stale(item.job.key, item.key, item.key_parts,
+                                            item.job.output, root=project.root,
+                                            declared=bool(item.job.family.inputs))
+                item = dataclasses.replace(item, run=reason != "up to date", reason=reason)
+            items.append(item)
     return PlanList(items, not_run=plan.not_run, skipped_families=plan.skipped_families,
                     skipped_jobs=plan.skipped_jobs)
