@@ -35,7 +35,7 @@ from distributed import Client
 from lhs_reports.cli import _summary, main
 from lhs_reports.engine import dask_executor
 from lhs_reports.engine.build import BuildReport, run_build
-from lhs_reports.engine.cache import MANIFEST
+from lhs_reports.engine.cache import MANIFEST, Manifest
 from lhs_reports.engine.outcome import ExecutionSettings
 from lhs_reports.engine.plan import load_project
 from lhs_reports.engine.remote import Identity
@@ -207,8 +207,8 @@ def _difference(one: dict, other: dict) -> str:
 
 
 def _records(root: Path) -> dict[str, list[dict]]:
-    entries = json.loads((root / "outputs" / MANIFEST).read_text())["jobs"]
-    return {key: entry["records"] for key, entry in entries.items()}
+    with Manifest(root / "outputs" / MANIFEST) as manifest:
+        return {key: entry["records"] for key, entry in manifest.entries.items()}
 
 
 @pytest.mark.timeout(900)

@@ -51,6 +51,22 @@ print(trust_name, int(data.monthly["admissions"].sum()))
 '''
 
 
+def write_probe_notebook(path: Path, parameters: str, source: str) -> Path:
+    """A two-cell notebook: a ``parameters`` cell and ``source``, with fixed cell ids (the same
+    notebook in every test project)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(parameters)
+    cell.metadata["tags"] = ["parameters"]
+    notebook.cells = [cell, nbformat.v4.new_code_cell(source)]
+    for number, each in enumerate(notebook.cells):
+        each.id = f"probe-{number}"
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, path)
+    return path
+
+
 def write_probe_project(root: Path, codes: list[str], n_trusts: int = 4, *,
                         data: Path | None = None) -> Path:
     """A project of the cheap probe notebook, one parameter file per code in ``codes``.
@@ -59,19 +75,10 @@ def write_probe_project(root: Path, codes: list[str], n_trusts: int = 4, *,
     ``data`` (an absolute folder anywhere, as a cluster's shared data would be).
     """
     data = data or root / "data"
-    (root / "notebooks").mkdir(parents=True)
     (root / "params" / "trusts").mkdir(parents=True)
-    notebook = nbformat.v4.new_notebook()
-    parameters = nbformat.v4.new_code_cell(
-        'trust_code = "SYN01"\ntrust_name = "x"\nperiod_end = "2025-03"\nchange_month = None\n'
-        'targets = {}\ndata_dir = ""')
-    parameters.metadata["tags"] = ["parameters"]
-    notebook.cells = [parameters, nbformat.v4.new_code_cell(PROBE)]
-    for number, cell in enumerate(notebook.cells):
-        cell.id = f"probe-{number}"  # the same notebook in every test project
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    nbformat.write(notebook, root / "notebooks" / "probe.ipynb")
+    write_probe_notebook(root / "notebooks" / "probe.ipynb",
+                         'trust_code = "SYN01"\ntrust_name = "x"\nperiod_end = "2025-03"\n'
+                         'change_month = None\ntargets = {}\ndata_dir = ""', PROBE)
     (root / "params" / "reports.yaml").write_text(
         "site: {title: Probe}\n"
         f"data: {{dir: '{'data' if data == root / 'data' else data}', "

@@ -16,7 +16,7 @@ import pytest
 
 from lhs_reports.cli import main
 from lhs_reports.data.locations import PROJECT_ENV
-from lhs_reports.engine.cache import cache_key
+from lhs_reports.engine.cache import MANIFEST, Manifest, cache_key
 from lhs_reports.engine.plan import family_notebook, load_project, plan_jobs
 from lhs_reports.errors import DataError
 from lhs_reports.packaged import PACKAGED_NOTEBOOKS, PACKAGED_SITE, site_file
@@ -344,8 +344,9 @@ def test_a_change_to_one_trusts_rows_reruns_exactly_what_read_them(own_site):
     rows = pd.read_csv(path)
     rows.loc[rows.index[-1], "admissions"] += 3
     rows.to_csv(path, index=False)
-    manifest = json.loads((root / "outputs" / ".cache" / "manifest.json").read_text())
-    read_it = {key for key, entry in manifest["jobs"].items()
+    with Manifest(root / "outputs" / MANIFEST) as manifest:
+        entries = manifest.entries
+    read_it = {key for key, entry in entries.items()
                if any("activity_monthly/RV3.csv" in f"{read['folder']}/{name}"
                       for read in entry["reads"] for name in read["files"])}
     with pytest.MonkeyPatch.context() as patch:
@@ -477,8 +478,9 @@ def test_a_change_in_the_warehouse_reruns_exactly_what_read_that_trusts_rows(war
     runs = {line.split()[1] for line in out.splitlines() if line.startswith("run ")}
     # Exactly the reports that read RV3's rows: its own, the page across trusts, and the needs
     # pages that compare every trust with its peers; never another trust's flow report.
-    manifest = json.loads((root / "outputs" / ".cache" / "manifest.json").read_text())
-    read_it = {key for key, entry in manifest["jobs"].items()
+    with Manifest(root / "outputs" / MANIFEST) as manifest:
+        entries = manifest.entries
+    read_it = {key for key, entry in entries.items()
                if any(name == "activity_monthly/RV3.parquet"
                       for read in entry["reads"] for name in read["files"])}
     assert runs == read_it

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -36,6 +35,7 @@ from lhs_reports.reports.shared_figures import (
 )
 
 from .handmade import activity_by_group_rows, population_rows, trusts_table, varied_monthly, write
+from .test_engine import write_probe_notebook
 
 CODES = ["RX4", "TAH", "RW5"]
 
@@ -172,19 +172,11 @@ record("all_agree", float(comparison["value_all"].mean()))
 
 def _probe_project(root: Path) -> Path:
     """The priorities family on a probe notebook (the project's own ``lhs_priorities``)."""
-    (root / "notebooks").mkdir(parents=True)
     (root / "params" / "trusts").mkdir(parents=True)
-    notebook = nbformat.v4.new_notebook()
-    parameters = nbformat.v4.new_code_cell(
-        'trust_code = "RX4"\ntrust_name = "x"\nperiod_end = None\nchange_month = None\n'
-        'targets = {}\nmissing_months = []\ndata_dir = ""')
-    parameters.metadata["tags"] = ["parameters"]
-    notebook.cells = [parameters, nbformat.v4.new_code_cell(PROBE)]
-    for number, cell in enumerate(notebook.cells):
-        cell.id = f"probe-{number}"
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    nbformat.write(notebook, root / "notebooks" / "lhs_priorities.ipynb")
+    write_probe_notebook(root / "notebooks" / "lhs_priorities.ipynb",
+                         'trust_code = "RX4"\ntrust_name = "x"\nperiod_end = None\n'
+                         'change_month = None\ntargets = {}\nmissing_months = []\n'
+                         'data_dir = ""', PROBE)
     (root / "params" / "reports.yaml").write_text(
         "site: {title: Probe, synthetic: false}\ndata: {dir: data}\nfamilies:\n"
         "  - id: lhs_priorities\n    title: Priorities\n"

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -35,6 +34,7 @@ from lhs_reports.data.scan import active
 from lhs_reports.data.source import is_database_url
 from lhs_reports.errors import ParameterError, shorten
 from lhs_reports.packaged import resolve_notebook
+from lhs_reports.parameter_yaml import read_yaml
 
 CATALOGUE_PATH = PROJECT_MARKER
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
@@ -347,57 +347,6 @@ class Catalogue(_Strict):
         return families
 
 
-#: libyaml's parser where PyYAML was built with it: ten times faster than the pure-Python one,
-#: which took most of a plan's time at thousands of parameter files.
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _UniqueKeyLoader(_SafeLoader):  # type: ignore[valid-type,misc]
-    """PyYAML's safe loader, refusing a key given twice in one mapping (PyYAML would silently
-    keep the second value: a target typed twice would quietly use the later one)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} appears twice (first on line {seen[key]})",
-                    key_node.start_mark)
-            seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ParameterError(f"cannot read {path.name}: {exc.strerror}", path=path,
-                             hint="check the path in params/reports.yaml") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ParameterError(
-            f"{path.name} is not UTF-8 text: byte {data[exc.start]:#04x} on line {line} cannot "
-            "be read", path=path, row=line,
-            hint="save the file as UTF-8 (most editors: 'Save with encoding'); a name with "
-            "accents typed in another encoding is the usual cause") from None
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or exc
-        duplicate = "appears twice" in str(problem)
-        raise ParameterError(
-            f"{path.name} is not valid YAML: {problem}",
-            path=path,
-            row=None if mark is None else mark.line + 1,
-            hint="delete one of the two; each key is given once" if duplicate else
-            "check indentation and quoting; text containing ':' or '#' needs quotes",
-        ) from None
-
-
 def _accepted_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """The keys accepted at ``loc`` (the error's location without its last part)."""
     current: Any = model
@@ -447,7 +396,7 @@ def parameter_error(exc: ValidationError, model: type[BaseModel], path: Path) ->
 def load_catalogue(project: str | Path) -> Catalogue:
     """Load and validate ``params/reports.yaml`` from the project root."""
     path = Path(project) / CATALOGUE_PATH
-    raw = _read_yaml(path)
+    raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise ParameterError(f"{path.name} must be a mapping of keys to values", path=path,
                              hint="start from the catalogue in the lhs-reports README")
@@ -473,7 +422,7 @@ def load_parameters(path: str | Path, schema: str = "trust") -> BaseModel:
 
 def _load_parameters(path: Path, schema: str) -> BaseModel:
     model = PARAMETER_MODELS[schema]
-    raw = _read_yaml(path)
+    raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise ParameterError(f"{path.name} must be a mapping of parameter names to values",
                              path=path, hint=f"e.g. {next(iter(model.model_fields))}: ...")
