@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -41,25 +42,19 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_build import make_project as demo_project
+
 FAMILIES = ("needs_assessment", "lhs_priorities")
-REPO = Path(__file__).resolve().parents[1]
 
 
 def make_project(root: Path, n_trusts: int) -> list[str]:
-    """A project of ``n_trusts`` demo trusts running the two families that compare with all."""
-    from lhs_reports.data.synthetic import trust_profiles, write_demo_data
-
-    catalogue = yaml.safe_load((REPO / "params" / "reports.yaml").read_text())
-    catalogue["data"] = {"dir": "data", "demo": {"n_trusts": n_trusts}}
+    """The demo project of ``bench_build`` with only the two families that compare with all."""
+    codes = demo_project(root, n_trusts)
+    catalogue_path = root / "params" / "reports.yaml"
+    catalogue = yaml.safe_load(catalogue_path.read_text())
     catalogue["families"] = [f for f in catalogue["families"] if f["id"] in FAMILIES]
-    (root / "params" / "trusts").mkdir(parents=True)
-    (root / "params" / "reports.yaml").write_text(yaml.safe_dump(catalogue, sort_keys=False))
-    codes = []
-    for profile in trust_profiles(n_trusts):
-        codes.append(profile.code)
-        (root / "params" / "trusts" / f"{profile.code}.yaml").write_text(yaml.safe_dump(
-            {"trust_code": profile.code, "trust_name": profile.name, "period_end": "2025-03"}))
-    write_demo_data(root / "data", n_trusts)
+    catalogue_path.write_text(yaml.safe_dump(catalogue, sort_keys=False))
     return codes
 
 
